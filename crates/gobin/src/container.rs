@@ -1,0 +1,518 @@
+//! The container layer: ELF and Mach-O files as the rest of `gobin` needs
+//! them. Sections, segments, symbols, dynamic linking facts, and reads by
+//! virtual address with PIE relocations applied.
+//!
+//! Everything borrows from the file's bytes (usually an mmap); nothing is
+//! copied except small tables (section list, relocation map).
+
+use crate::Error;
+use model::{Arch, Format, Os};
+use object::elf;
+use object::macho;
+use object::read::elf::{Dyn as _, FileHeader as _, ProgramHeader as _};
+use object::read::macho::{MachHeader as _, Segment as _};
+use object::{Object, ObjectSection, ObjectSegment, ObjectSymbol, SectionKind, SymbolKind};
+use serde::Serialize;
+use std::collections::HashMap;
+
+/// One section of the file.
+#[derive(Clone, Debug, Serialize)]
+pub struct Section {
+    /// Name as the container spells it (`.gopclntab`, `__gopclntab`).
+    pub name: String,
+    /// Mach-O segment name (`__TEXT`); empty for ELF.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub segment: String,
+    /// Virtual address (0 for sections that are not loaded).
+    pub addr: u64,
+    /// Size in memory.
+    pub size: u64,
+    /// Offset of its bytes in the file, when it has any.
+    #[serde(skip)]
+    pub file_offset: Option<u64>,
+    /// Bytes it occupies in the file (0 for bss-like sections).
+    pub file_size: u64,
+    /// Holds executable code.
+    #[serde(skip)]
+    pub executable: bool,
+}
+
+/// One loadable segment.
+#[derive(Clone, Debug)]
+pub struct Segment {
+    /// Virtual address.
+    pub addr: u64,
+    /// Size in memory.
+    pub size: u64,
+    /// Offset in the file.
+    pub file_offset: u64,
+    /// Bytes present in the file.
+    pub file_size: u64,
+    /// Executable.
+    pub executable: bool,
+    /// Writable.
+    pub writable: bool,
+}
+
+/// A defined symbol from the static symbol table (not present when stripped).
+#[derive(Clone, Debug)]
+pub struct Symbol {
+    /// Name, with Mach-O's leading `_` removed.
+    pub name: String,
+    /// Address.
+    pub addr: u64,
+    /// Size (0 when the container does not say, as in Mach-O).
+    pub size: u64,
+    /// True for code.
+    pub text: bool,
+}
+
+/// An imported function (dynamic symbol resolved at load time).
+#[derive(Clone, Debug, Serialize)]
+pub struct Import {
+    /// Symbol name without Mach-O's leading `_` (`write`, `__error`).
+    pub name: String,
+    /// Library it is bound to, when the container records it.
+    pub library: Option<String>,
+}
+
+/// A parsed ELF or Mach-O file.
+pub struct Binary<'data> {
+    data: &'data [u8],
+    /// Container format.
+    pub format: Format,
+    /// Instruction set.
+    pub arch: Arch,
+    /// Target OS.
+    pub os: Os,
+    /// Entry point address.
+    pub entry: u64,
+    /// Position independent executable.
+    pub pie: bool,
+    /// ELF PT_INTERP or Mach-O LC_LOAD_DYLINKER.
+    pub interpreter: Option<String>,
+    /// ELF DT_NEEDED or Mach-O LC_LOAD_DYLIB names, in file order.
+    pub needed: Vec<String>,
+    /// Imported functions.
+    pub imports: Vec<Import>,
+    /// ELF PT_TLS (vaddr, memsz, align), used to find g in cgo binaries.
+    pub tls: Option<(u64, u64, u64)>,
+    sections: Vec<Section>,
+    segments: Vec<Segment>,
+    symbols: Vec<Symbol>,
+    /// Link-time value of each pointer the loader relocates (R_*_RELATIVE).
+    relative: HashMap<u64, u64>,
+    has_dwarf: bool,
+    has_symtab: bool,
+}
+
+impl<'data> Binary<'data> {
+    /// Parses a thin ELF or Mach-O image. Fat Mach-O files are split with
+    /// [`slices`] first.
+    pub fn parse(data: &'data [u8]) -> Result<Self, Error> {
+        if data.is_empty() {
+            return Err(Error::Format("empty file".into()));
+        }
+        let file = object::File::parse(data).map_err(|e| match object::FileKind::parse(data) {
+            Ok(object::FileKind::Elf64 | object::FileKind::Elf32)
+            | Ok(object::FileKind::MachO64 | object::FileKind::MachO32) => {
+                Error::Format(format!("malformed file: {e}"))
+            }
+            _ => Error::Format("not an ELF or Mach-O file".into()),
+        })?;
+        let format = match file.format() {
+            object::BinaryFormat::Elf => Format::Elf,
+            object::BinaryFormat::MachO => Format::Macho,
+            other => return Err(Error::Format(format!("unsupported container {other:?}"))),
+        };
+        let arch = match file.architecture() {
+            object::Architecture::X86_64 => Arch::Amd64,
+            object::Architecture::Aarch64 => Arch::Arm64,
+            object::Architecture::I386 => Arch::Other("386"),
+            object::Architecture::Arm => Arch::Other("arm"),
+            object::Architecture::Riscv64 => Arch::Other("riscv64"),
+            object::Architecture::PowerPc64 => Arch::Other("ppc64"),
+            object::Architecture::S390x => Arch::Other("s390x"),
+            object::Architecture::LoongArch64 => Arch::Other("loong64"),
+            _ => Arch::Other("unknown"),
+        };
+        let os = match format {
+            Format::Elf => Os::Linux,
+            Format::Macho => Os::Darwin,
+        };
+        let mut sections = Vec::new();
+        let mut has_dwarf = false;
+        for s in file.sections() {
+            let name = s.name().unwrap_or("").to_string();
+            if name.contains("debug_info") {
+                has_dwarf = true;
+            }
+            let segment = s.segment_name().ok().flatten().unwrap_or("").to_string();
+            let (file_offset, file_size) = match s.file_range() {
+                Some((o, n)) => (Some(o), n),
+                None => (None, 0),
+            };
+            sections.push(Section {
+                name,
+                segment,
+                addr: s.address(),
+                size: s.size(),
+                file_offset,
+                file_size,
+                executable: s.kind() == SectionKind::Text,
+            });
+        }
+        let mut segments = Vec::new();
+        let mut symbols = Vec::new();
+        let mut has_symtab = false;
+        for sym in file.symbols() {
+            has_symtab = true;
+            if !sym.is_definition() {
+                continue;
+            }
+            let Ok(raw) = sym.name() else { continue };
+            let name = match format {
+                Format::Macho => raw.strip_prefix('_').unwrap_or(raw),
+                Format::Elf => raw,
+            };
+            symbols.push(Symbol {
+                name: name.to_string(),
+                addr: sym.address(),
+                size: sym.size(),
+                text: sym.kind() == SymbolKind::Text,
+            });
+        }
+        symbols.sort_by_key(|s| s.addr);
+        let mut relative = HashMap::new();
+        if let Some(relocs) = file.dynamic_relocations() {
+            for (offset, rel) in relocs {
+                let is_relative = match rel.flags() {
+                    object::RelocationFlags::Elf { r_type } => {
+                        r_type == elf::R_X86_64_RELATIVE || r_type == elf::R_AARCH64_RELATIVE
+                    }
+                    _ => false,
+                };
+                if is_relative {
+                    relative.insert(offset, rel.addend() as u64);
+                }
+            }
+        }
+        let mut bin = Binary {
+            data,
+            format,
+            arch,
+            os,
+            entry: file.entry(),
+            pie: false,
+            interpreter: None,
+            needed: Vec::new(),
+            imports: Vec::new(),
+            tls: None,
+            sections,
+            segments: Vec::new(),
+            symbols,
+            relative,
+            has_dwarf,
+            has_symtab,
+        };
+        match &file {
+            object::File::Elf64(elf) => bin.read_elf_dynamic(elf, &mut segments)?,
+            object::File::MachO64(m) => bin.read_macho_commands(m, &mut segments)?,
+            _ => {
+                for seg in file.segments() {
+                    let (o, n) = seg.file_range();
+                    segments.push(Segment {
+                        addr: seg.address(),
+                        size: seg.size(),
+                        file_offset: o,
+                        file_size: n,
+                        executable: false,
+                        writable: false,
+                    });
+                }
+            }
+        }
+        bin.segments = segments;
+        if let Ok(imports) = file.imports() {
+            for imp in imports.flatten() {
+                let object::read::NameOrOrdinal::Name(raw) = imp.name() else {
+                    continue;
+                };
+                let name = String::from_utf8_lossy(raw);
+                let name = match format {
+                    Format::Macho => name.strip_prefix('_').unwrap_or(&name).to_string(),
+                    Format::Elf => name.into_owned(),
+                };
+                let lib = String::from_utf8_lossy(imp.library()).into_owned();
+                bin.imports.push(Import {
+                    name,
+                    library: (!lib.is_empty()).then_some(lib),
+                });
+            }
+        }
+        Ok(bin)
+    }
+
+    fn read_elf_dynamic(
+        &mut self,
+        elf: &object::read::elf::ElfFile64<'data>,
+        segments: &mut Vec<Segment>,
+    ) -> Result<(), Error> {
+        let endian = elf.endian();
+        let header = elf.elf_header();
+        self.pie = header.e_type(endian) == elf::ET_DYN;
+        for ph in elf.elf_program_headers() {
+            let flags = ph.p_flags(endian);
+            match ph.p_type(endian) {
+                elf::PT_LOAD => segments.push(Segment {
+                    addr: ph.p_vaddr(endian),
+                    size: ph.p_memsz(endian),
+                    file_offset: ph.p_offset(endian),
+                    file_size: ph.p_filesz(endian),
+                    executable: flags.0 & elf::PF_X.0 != 0,
+                    writable: flags.0 & elf::PF_W.0 != 0,
+                }),
+                elf::PT_INTERP => {
+                    if let Ok(bytes) = ph.data(endian, self.data) {
+                        let s = bytes.split(|&b| b == 0).next().unwrap_or(&[]);
+                        self.interpreter = Some(String::from_utf8_lossy(s).into_owned());
+                    }
+                }
+                elf::PT_TLS => {
+                    self.tls = Some((ph.p_vaddr(endian), ph.p_memsz(endian), ph.p_align(endian)))
+                }
+                _ => {}
+            }
+        }
+        // DT_NEEDED names live in the string table DT_STRTAB points at.
+        let Some(dynamic) = elf.elf_program_headers().iter().find_map(|ph| {
+            if ph.p_type(endian) == elf::PT_DYNAMIC {
+                ph.dynamic(endian, self.data).ok().flatten()
+            } else {
+                None
+            }
+        }) else {
+            return Ok(());
+        };
+        let mut strtab = None;
+        let mut strsz = None;
+        for d in dynamic {
+            match d.tag(endian) {
+                elf::DT_STRTAB => strtab = Some(d.d_val(endian)),
+                elf::DT_STRSZ => strsz = Some(d.d_val(endian)),
+                elf::DT_FLAGS_1 if d.d_val(endian) & elf::DF_1_PIE.0 != 0 => self.pie = true,
+                _ => {}
+            }
+        }
+        let strings = match (strtab, strsz) {
+            (Some(addr), Some(size)) => self.read_segment_va(segments, addr, size),
+            _ => None,
+        };
+        for d in dynamic {
+            if d.tag(endian) == elf::DT_NEEDED {
+                let off = d.d_val(endian) as usize;
+                if let Some(name) = strings
+                    .and_then(|s| s.get(off..))
+                    .and_then(|s| s.split(|&b| b == 0).next())
+                {
+                    self.needed.push(String::from_utf8_lossy(name).into_owned());
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn read_macho_commands(
+        &mut self,
+        m: &object::read::macho::MachOFile64<'data>,
+        segments: &mut Vec<Segment>,
+    ) -> Result<(), Error> {
+        let endian = m.endian();
+        self.pie = m.macho_header().flags(endian).0 & macho::MH_PIE.0 != 0;
+        for seg in m.segments() {
+            let cmd = seg.macho_segment();
+            let prot = cmd.initprot(endian);
+            let (o, n) = seg.file_range();
+            if seg.name().ok().flatten() == Some("__PAGEZERO") {
+                continue;
+            }
+            segments.push(Segment {
+                addr: seg.address(),
+                size: seg.size(),
+                file_offset: o,
+                file_size: n,
+                executable: prot.0 & macho::VM_PROT_EXECUTE.0 != 0,
+                writable: prot.0 & macho::VM_PROT_WRITE.0 != 0,
+            });
+        }
+        let mut cmds = m
+            .macho_load_commands()
+            .map_err(|e| Error::Format(format!("malformed Mach-O load commands: {e}")))?;
+        while let Ok(Some(cmd)) = cmds.next() {
+            match cmd.variant() {
+                Ok(object::read::macho::LoadCommandVariant::Dylib(d)) => {
+                    if cmd.cmd() == macho::LC_LOAD_DYLIB || cmd.cmd() == macho::LC_LOAD_WEAK_DYLIB {
+                        if let Ok(name) = cmd.string(endian, d.dylib.name) {
+                            self.needed.push(String::from_utf8_lossy(name).into_owned());
+                        }
+                    }
+                }
+                Ok(object::read::macho::LoadCommandVariant::LoadDylinker(d)) => {
+                    if let Ok(name) = cmd.string(endian, d.name) {
+                        self.interpreter = Some(String::from_utf8_lossy(name).into_owned());
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    fn read_segment_va(&self, segments: &[Segment], addr: u64, len: u64) -> Option<&'data [u8]> {
+        let seg = segments
+            .iter()
+            .find(|s| addr >= s.addr && addr - s.addr < s.file_size)?;
+        let start = seg.file_offset.checked_add(addr - seg.addr)?;
+        let avail = seg.file_size - (addr - seg.addr);
+        if len > avail {
+            return None;
+        }
+        let start = usize::try_from(start).ok()?;
+        let end = start.checked_add(usize::try_from(len).ok()?)?;
+        self.data.get(start..end)
+    }
+
+    /// The whole file.
+    pub fn data(&self) -> &'data [u8] {
+        self.data
+    }
+
+    /// All sections in file order.
+    pub fn sections(&self) -> &[Section] {
+        &self.sections
+    }
+
+    /// Loadable segments (Mach-O `__PAGEZERO` excluded).
+    pub fn segments(&self) -> &[Segment] {
+        &self.segments
+    }
+
+    /// Defined symbols sorted by address; empty when stripped.
+    pub fn symbols(&self) -> &[Symbol] {
+        &self.symbols
+    }
+
+    /// True when the file has a static symbol table.
+    pub fn has_symtab(&self) -> bool {
+        self.has_symtab
+    }
+
+    /// True when DWARF debug info is present (plain or compressed).
+    pub fn has_dwarf(&self) -> bool {
+        self.has_dwarf
+    }
+
+    /// First section with this exact name.
+    pub fn section(&self, name: &str) -> Option<&Section> {
+        self.sections.iter().find(|s| s.name == name)
+    }
+
+    /// The file bytes of a section (empty slice for bss-like sections).
+    pub fn section_data(&self, s: &Section) -> Option<&'data [u8]> {
+        let off = usize::try_from(s.file_offset?).ok()?;
+        let end = off.checked_add(usize::try_from(s.file_size).ok()?)?;
+        self.data.get(off..end)
+    }
+
+    /// Bytes at a virtual address, from the file-backed part of a segment.
+    pub fn read_va(&self, addr: u64, len: u64) -> Option<&'data [u8]> {
+        self.read_segment_va(&self.segments, addr, len)
+    }
+
+    /// Everything from `addr` to the end of its segment's file-backed bytes.
+    pub fn read_va_tail(&self, addr: u64) -> Option<&'data [u8]> {
+        let seg = self
+            .segments
+            .iter()
+            .find(|s| addr >= s.addr && addr - s.addr < s.file_size)?;
+        self.read_va(addr, seg.file_size - (addr - seg.addr))
+    }
+
+    /// Reads a pointer-sized little-endian word at `addr`, replaced by its
+    /// link-time value when the loader would relocate it (PIE).
+    pub fn read_ptr(&self, addr: u64) -> Option<u64> {
+        if let Some(&v) = self.relative.get(&addr) {
+            return Some(v);
+        }
+        let b = self.read_va(addr, 8)?;
+        Some(u64::from_le_bytes(b.try_into().ok()?))
+    }
+
+    /// The symbol with exactly this name.
+    pub fn symbol(&self, name: &str) -> Option<&Symbol> {
+        self.symbols.iter().find(|s| s.name == name)
+    }
+}
+
+/// One architecture slice of a (possibly fat) Mach-O, or the whole file.
+pub struct Slice<'data> {
+    /// Architecture named by the fat header, if any.
+    pub fat_arch: Option<Arch>,
+    /// The slice's bytes.
+    pub data: &'data [u8],
+}
+
+/// Splits a fat (universal) Mach-O into its slices; any other file is one
+/// slice.
+pub fn slices(data: &[u8]) -> Result<Vec<Slice<'_>>, Error> {
+    use object::read::macho::{FatArch as _, MachOFatFile32, MachOFatFile64};
+    let kind = object::FileKind::parse(data);
+    let arches: Vec<(Arch, u64, u64)> = match kind {
+        Ok(object::FileKind::MachOFat32) => {
+            let fat = MachOFatFile32::parse(data)
+                .map_err(|e| Error::Format(format!("malformed fat Mach-O: {e}")))?;
+            fat.arches()
+                .iter()
+                .map(|a| (fat_arch(a.cputype().0), a.offset().into(), a.size().into()))
+                .collect()
+        }
+        Ok(object::FileKind::MachOFat64) => {
+            let fat = MachOFatFile64::parse(data)
+                .map_err(|e| Error::Format(format!("malformed fat Mach-O: {e}")))?;
+            fat.arches()
+                .iter()
+                .map(|a| (fat_arch(a.cputype().0), a.offset(), a.size()))
+                .collect()
+        }
+        _ => {
+            return Ok(vec![Slice {
+                fat_arch: None,
+                data,
+            }])
+        }
+    };
+    arches
+        .into_iter()
+        .map(|(arch, off, size)| {
+            let start = usize::try_from(off).ok();
+            let end = start.and_then(|s| s.checked_add(usize::try_from(size).ok()?));
+            match (start, end) {
+                (Some(s), Some(e)) if e <= data.len() => Ok(Slice {
+                    fat_arch: Some(arch),
+                    data: &data[s..e],
+                }),
+                _ => Err(Error::Format(
+                    "fat Mach-O slice lies outside the file".into(),
+                )),
+            }
+        })
+        .collect()
+}
+
+fn fat_arch(cputype: u32) -> Arch {
+    match cputype {
+        c if c == macho::CPU_TYPE_X86_64.0 => Arch::Amd64,
+        c if c == macho::CPU_TYPE_ARM64.0 => Arch::Arm64,
+        _ => Arch::Other("unknown"),
+    }
+}

@@ -1,0 +1,14 @@
+//! One module per command. Each has an `Args` (clap) and a
+//! `run(Args) -> anyhow::Result<u8>` returning the exit code; an `Err`
+//! becomes a one-line message and exit code 2.
+
+pub mod inspect;
+
+/// True when the error is a write to a closed pipe (`rabbithole ... | head`),
+/// which is not a failure.
+pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| {
+        e.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}

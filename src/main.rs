@@ -1,0 +1,45 @@
+//! The `rabbithole` command line: parse flags, dispatch to one function per
+//! command, map errors to exit codes. Everything else lives in the crates.
+
+mod cmd;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// How exactly does this Go program make its system calls?
+#[derive(Parser)]
+#[command(name = "rabbithole", version, about, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Container, Go build info, linking and syscall mechanism of a binary (never runs it)
+    Inspect(cmd::inspect::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let result = match cli.command {
+        Command::Inspect(args) => cmd::inspect::run(args),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(err) => {
+            if cmd::is_broken_pipe(&err) {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("rabbithole: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}
