@@ -18,6 +18,14 @@ struct Cli {
 enum Command {
     /// Container, Go build info, linking and syscall mechanism of a binary (never runs it)
     Inspect(cmd::inspect::Args),
+    /// Every function from the pclntab (works on stripped binaries)
+    Funcs(cmd::funcs::Args),
+    /// Addresses to functions, files and lines, inlined frames first
+    Addr2line(cmd::addr2line::Args),
+    /// Disassembly in Go (Plan 9), GNU or Intel syntax
+    Disasm(cmd::disasm::Args),
+    /// strace-style live tracing with decoded arguments
+    Trace(cmd::trace::Args),
 }
 
 fn main() -> ExitCode {
@@ -31,6 +39,10 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Inspect(args) => cmd::inspect::run(args),
+        Command::Funcs(args) => cmd::funcs::run(args),
+        Command::Addr2line(args) => cmd::addr2line::run(args),
+        Command::Disasm(args) => cmd::disasm::run(args),
+        Command::Trace(args) => cmd::trace::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -2,7 +2,11 @@
 //! `run(Args) -> anyhow::Result<u8>` returning the exit code; an `Err`
 //! becomes a one-line message and exit code 2.
 
+pub mod addr2line;
+pub mod disasm;
+pub mod funcs;
 pub mod inspect;
+pub mod trace;
 
 /// True when the error is a write to a closed pipe (`rabbithole ... | head`),
 /// which is not a failure.

@@ -6,7 +6,11 @@
 //! runs the binary or does I/O beyond opening and mapping the file.
 #![deny(missing_docs)]
 
+pub mod buildinfo;
 pub mod container;
+pub mod pclntab;
+pub mod report;
+pub mod version;
 
 pub use container::Binary;
 

@@ -5,6 +5,8 @@
 //!   unwinder and `path` report it.
 #![deny(missing_docs)]
 
+pub mod syscall;
+
 use serde::Serialize;
 
 /// Instruction set of a binary or a traced thread.

@@ -1,0 +1,1 @@
+//! Go build info (`go version -m`): both encodings.

@@ -1,0 +1,1 @@
+//! pclntab: functions, pc-value tables, inline trees, for every Go format.

@@ -1,0 +1,1 @@
+//! The whole-binary report behind `rabbithole inspect`.

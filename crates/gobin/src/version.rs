@@ -1,0 +1,1 @@
+//! `GoVersion`: every Go-version decision goes through this one type.

@@ -1,0 +1,1 @@
+//! Syscall events and their typed arguments, as decoders produce them.

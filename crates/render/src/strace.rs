@@ -1,0 +1,1 @@
+//! strace-compatible text for syscall events.
