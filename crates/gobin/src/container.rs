@@ -350,11 +350,22 @@ impl<'data> Binary<'data> {
             .map_err(|e| Error::Format(format!("malformed Mach-O load commands: {e}")))?;
         while let Ok(Some(cmd)) = cmds.next() {
             match cmd.variant() {
-                Ok(object::read::macho::LoadCommandVariant::Dylib(d)) => {
-                    if cmd.cmd() == macho::LC_LOAD_DYLIB || cmd.cmd() == macho::LC_LOAD_WEAK_DYLIB {
-                        if let Ok(name) = cmd.string(endian, d.dylib.name) {
-                            self.needed.push(String::from_utf8_lossy(name).into_owned());
-                        }
+                Ok(object::read::macho::LoadCommandVariant::Dylib(d))
+                    if cmd.cmd() == macho::LC_LOAD_DYLIB
+                        || cmd.cmd() == macho::LC_LOAD_WEAK_DYLIB =>
+                {
+                    if let Ok(name) = cmd.string(endian, d.dylib.name) {
+                        self.needed.push(String::from_utf8_lossy(name).into_owned());
+                    }
+                }
+                Ok(object::read::macho::LoadCommandVariant::EntryPoint(e)) => {
+                    // LC_MAIN gives a file offset; report the address it maps to.
+                    let off = e.entryoff.get(endian);
+                    if let Some(seg) = segments
+                        .iter()
+                        .find(|s| off >= s.file_offset && off - s.file_offset < s.file_size)
+                    {
+                        self.entry = seg.addr.wrapping_add(off - seg.file_offset);
                     }
                 }
                 Ok(object::read::macho::LoadCommandVariant::LoadDylinker(d)) => {
@@ -446,6 +457,19 @@ impl<'data> Binary<'data> {
         }
         let b = self.read_va(addr, 8)?;
         Some(u64::from_le_bytes(b.try_into().ok()?))
+    }
+
+    /// Addresses of the words the loader relocates to `target` (PIE): how
+    /// a pointer to a table is found when the file holds 0 in its place.
+    pub fn relocations_to(&self, target: u64) -> Vec<u64> {
+        let mut v: Vec<u64> = self
+            .relative
+            .iter()
+            .filter(|&(_, &value)| value == target)
+            .map(|(&addr, _)| addr)
+            .collect();
+        v.sort_unstable();
+        v
     }
 
     /// The symbol with exactly this name.

@@ -1,1 +1,454 @@
-//! The whole-binary report behind `rabbithole inspect`.
+//! The whole-binary report behind `rabbithole inspect`: container facts,
+//! Go build info, linking, cgo, and how the program reaches the kernel, each
+//! conclusion with the evidence it rests on. Built from the file's bytes
+//! alone; nothing is executed.
+
+use crate::buildinfo::{self, BuildInfo};
+use crate::container::{self, Binary, Import, Section};
+use crate::Error;
+use model::{Arch, Format, Os};
+use serde::Serialize;
+
+/// Report for one file: one entry per architecture slice (a thin file has
+/// exactly one).
+#[derive(Debug, Serialize)]
+pub struct FileReport {
+    /// Size of the file in bytes.
+    pub file_size: u64,
+    /// True for a universal (fat) Mach-O.
+    pub fat: bool,
+    /// One report per slice.
+    pub slices: Vec<Report>,
+}
+
+/// Static or dynamic linking, with what the loader is asked for.
+#[derive(Debug, Serialize)]
+pub struct Linking {
+    /// `static` or `dynamic`.
+    pub kind: &'static str,
+    /// ELF PT_INTERP / Mach-O LC_LOAD_DYLINKER.
+    pub interpreter: Option<String>,
+    /// ELF DT_NEEDED / Mach-O LC_LOAD_DYLIB, in file order.
+    pub needed: Vec<String>,
+}
+
+/// How system calls leave the program.
+#[derive(Debug, Serialize)]
+pub struct SyscallMechanism {
+    /// `raw` (the Go code executes SYSCALL/SVC), `libc` (through the C
+    /// library, as on darwin), `raw+libc` (Go code raw, cgo C code through
+    /// libc) or `unknown`.
+    pub kind: &'static str,
+    /// The trap instruction of the architecture, when the program uses it.
+    pub instruction: Option<&'static str>,
+    /// Facts the conclusion rests on, one sentence each.
+    pub evidence: Vec<String>,
+}
+
+/// Everything `inspect` says about one (thin) binary.
+#[derive(Debug, Serialize)]
+pub struct Report {
+    /// Container format.
+    pub format: Format,
+    /// Instruction set.
+    pub arch: Arch,
+    /// Target OS.
+    pub os: Os,
+    /// Entry point address.
+    pub entry: u64,
+    /// Go build info; `None` for a non-Go binary (or unreadable build info,
+    /// see `warnings`).
+    pub go: Option<BuildInfo>,
+    /// Linking facts.
+    pub linking: Linking,
+    /// Position-independent executable.
+    pub pie: bool,
+    /// No static symbol table.
+    pub stripped: bool,
+    /// DWARF debug info present.
+    pub dwarf: bool,
+    /// cgo code is linked in.
+    pub cgo: bool,
+    /// Why `cgo` is what it is.
+    pub cgo_evidence: Vec<String>,
+    /// How syscalls are made.
+    pub syscall_mechanism: SyscallMechanism,
+    /// Where the function names used as evidence came from:
+    /// `pclntab`, `symtab` or `none`.
+    pub function_names: &'static str,
+    /// Functions imported from shared libraries.
+    pub imports: Vec<Import>,
+    /// Sections in file order.
+    pub sections: Vec<Section>,
+    /// Things that could not be read; the rest of the report still holds.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+}
+
+/// A function known by name and address range, from whichever table the
+/// binary still has.
+#[derive(Clone, Debug)]
+pub struct FuncRange {
+    /// Go (or C) name, without Mach-O's `_` prefix.
+    pub name: String,
+    /// First instruction.
+    pub entry: u64,
+    /// One past the last byte (0 when unknown).
+    pub end: u64,
+}
+
+/// Source of function names for [`inspect_slice`].
+pub struct FuncNames {
+    /// `pclntab` or `symtab`.
+    pub source: &'static str,
+    /// Functions sorted by entry.
+    pub funcs: Vec<FuncRange>,
+}
+
+/// Inspects a whole file (fat Mach-O: every slice). Errors only when no
+/// slice can be parsed as a container at all; Go-level problems degrade
+/// into `warnings`.
+pub fn inspect(data: &[u8]) -> Result<FileReport, Error> {
+    let slices = container::slices(data)?;
+    let fat = slices.iter().any(|s| s.fat_arch.is_some());
+    let mut reports = Vec::new();
+    for s in &slices {
+        let bin = Binary::parse(s.data)?;
+        reports.push(inspect_slice(&bin, None));
+    }
+    if reports.is_empty() {
+        return Err(Error::Format("fat Mach-O without slices".into()));
+    }
+    Ok(FileReport {
+        file_size: data.len() as u64,
+        fat,
+        slices: reports,
+    })
+}
+
+/// Function names from the static symbol table (text symbols only).
+pub fn funcs_from_symbols(bin: &Binary<'_>) -> Option<FuncNames> {
+    let text: Vec<_> = bin.symbols().iter().filter(|s| s.text).collect();
+    if text.is_empty() {
+        return None;
+    }
+    let mut funcs = Vec::with_capacity(text.len());
+    for (i, s) in text.iter().enumerate() {
+        let end = if s.size > 0 {
+            s.addr.saturating_add(s.size)
+        } else {
+            text.get(i + 1).map(|n| n.addr).unwrap_or(0)
+        };
+        funcs.push(FuncRange {
+            name: s.name.clone(),
+            entry: s.addr,
+            end,
+        });
+    }
+    Some(FuncNames {
+        source: "symtab",
+        funcs,
+    })
+}
+
+/// Inspects one thin binary. `names` overrides where function names come
+/// from (the pclntab, when the caller has parsed it); by default the
+/// symbol table is used.
+pub fn inspect_slice(bin: &Binary<'_>, names: Option<FuncNames>) -> Report {
+    let mut warnings = Vec::new();
+    let go = match buildinfo::read(bin) {
+        Ok(go) => go,
+        Err(e) => {
+            warnings.push(e.to_string());
+            None
+        }
+    };
+    if go.is_none() && is_go_shaped(bin) {
+        warnings.push("Go sections present but no build info (Go older than 1.13?)".into());
+    }
+    let names = names.or_else(|| funcs_from_symbols(bin));
+    let linking = Linking {
+        kind: if bin.interpreter.is_some() || !bin.needed.is_empty() {
+            "dynamic"
+        } else {
+            "static"
+        },
+        interpreter: bin.interpreter.clone(),
+        needed: bin.needed.clone(),
+    };
+    let (cgo, cgo_evidence) = detect_cgo(bin, names.as_ref(), go.as_ref());
+    let syscall_mechanism = syscall_mechanism(bin, names.as_ref(), cgo);
+    Report {
+        format: bin.format,
+        arch: bin.arch,
+        os: bin.os,
+        entry: bin.entry,
+        go,
+        linking,
+        pie: bin.pie,
+        stripped: bin.symbols().is_empty(),
+        dwarf: bin.has_dwarf(),
+        cgo,
+        cgo_evidence,
+        syscall_mechanism,
+        function_names: names.as_ref().map(|n| n.source).unwrap_or("none"),
+        imports: bin.imports.clone(),
+        sections: bin
+            .sections()
+            .iter()
+            .filter(|s| !(s.name.is_empty() && s.size == 0 && s.addr == 0))
+            .cloned()
+            .collect(),
+        warnings,
+    }
+}
+
+fn is_go_shaped(bin: &Binary<'_>) -> bool {
+    bin.sections()
+        .iter()
+        .any(|s| s.name == ".gopclntab" || s.name == "__gopclntab")
+}
+
+fn detect_cgo(
+    bin: &Binary<'_>,
+    names: Option<&FuncNames>,
+    go: Option<&BuildInfo>,
+) -> (bool, Vec<String>) {
+    let mut ev = Vec::new();
+    if let Some(n) = names {
+        let cgo_pkg = n
+            .funcs
+            .iter()
+            .filter(|f| f.name.starts_with("runtime/cgo."))
+            .count();
+        if cgo_pkg > 0 {
+            ev.push(format!(
+                "{cgo_pkg} runtime/cgo functions in the {}",
+                n.source
+            ));
+        }
+        let cfuncs: Vec<&str> = n
+            .funcs
+            .iter()
+            .filter(|f| f.name.contains("._Cfunc_"))
+            .map(|f| f.name.as_str())
+            .collect();
+        if let Some(first) = cfuncs.first() {
+            ev.push(format!("{} _Cfunc_ wrappers, e.g. {first}", cfuncs.len()));
+        }
+    }
+    let setting = go.and_then(|g| g.setting("CGO_ENABLED"));
+    if ev.is_empty() && names.is_none() {
+        // No names at all: infer from linking. A Linux Go binary only
+        // needs libc when cgo (runtime/cgo or a cgo package) is linked in.
+        if bin.os == Os::Linux && bin.needed.iter().any(|l| l.starts_with("libc.")) {
+            ev.push(format!(
+                "no function names; dynamically linked against {}",
+                bin.needed.join(", ")
+            ));
+        }
+    }
+    let cgo = !ev.is_empty();
+    match setting {
+        Some(v) => ev.push(format!("build setting CGO_ENABLED={v}")),
+        None if go.is_some() => ev.push("no CGO_ENABLED build setting".into()),
+        None => {}
+    }
+    if !cgo && names.is_some() {
+        ev.insert(0, "no runtime/cgo or _Cfunc_ functions".into());
+    }
+    (cgo, ev)
+}
+
+/// Functions that execute the trap instruction for Go's syscalls, newest
+/// first (the package moved twice: runtime/internal/syscall in 1.19-1.20,
+/// internal/runtime/syscall from 1.21 on, its linux subpackage later);
+/// before 1.19 `syscall.Syscall` and friends were assembly with the trap
+/// inline.
+const RAW_SYSCALL_FUNCS: &[&str] = &[
+    "internal/runtime/syscall/linux.Syscall6",
+    "internal/runtime/syscall.Syscall6",
+    "runtime/internal/syscall.Syscall6",
+    "syscall.RawSyscall6",
+    "syscall.Syscall6",
+    "syscall.Syscall",
+    "syscall.RawSyscall",
+    "runtime.write1",
+    "runtime.write",
+];
+
+/// Largest function body scanned for a trap instruction.
+const MAX_SCAN: u64 = 1 << 16;
+
+fn find_func<'n>(names: &'n FuncNames, name: &str) -> Option<&'n FuncRange> {
+    names
+        .funcs
+        .iter()
+        .find(|f| f.name == name || f.name.strip_suffix(".abi0") == Some(name))
+}
+
+/// Address of the first trap instruction in a function's bytes.
+fn trap_in(bin: &Binary<'_>, f: &FuncRange) -> Option<u64> {
+    if f.end <= f.entry {
+        return None;
+    }
+    let len = (f.end - f.entry).min(MAX_SCAN);
+    let code = bin.read_va(f.entry, len)?;
+    match bin.arch {
+        Arch::Amd64 => code
+            .windows(2)
+            .position(|w| w == [0x0f, 0x05])
+            .map(|i| f.entry + i as u64),
+        Arch::Arm64 => code
+            .chunks_exact(4)
+            .position(|w| is_svc(u32::from_le_bytes([w[0], w[1], w[2], w[3]])))
+            .map(|i| f.entry + 4 * i as u64),
+        _ => None,
+    }
+}
+
+fn is_svc(word: u32) -> bool {
+    word & 0xffe0_001f == 0xd400_0001
+}
+
+/// Counts SVC instructions in executable sections. Exact on arm64, where
+/// instructions are aligned 4-byte words.
+fn count_svc(bin: &Binary<'_>) -> usize {
+    bin.sections()
+        .iter()
+        .filter(|s| s.executable)
+        .filter_map(|s| bin.section_data(s))
+        .map(|d| {
+            d.chunks_exact(4)
+                .filter(|w| is_svc(u32::from_le_bytes([w[0], w[1], w[2], w[3]])))
+                .count()
+        })
+        .sum()
+}
+
+fn syscall_mechanism(bin: &Binary<'_>, names: Option<&FuncNames>, cgo: bool) -> SyscallMechanism {
+    let instruction = match bin.arch {
+        Arch::Amd64 => Some("SYSCALL"),
+        Arch::Arm64 => Some("SVC"),
+        _ => None,
+    };
+    let mut ev = Vec::new();
+    if bin.os == Os::Darwin {
+        let libsys: Vec<&Import> = bin
+            .imports
+            .iter()
+            .filter(|i| {
+                i.library
+                    .as_deref()
+                    .is_some_and(|l| l.contains("libSystem"))
+            })
+            .collect();
+        for want in ["write", "read", "openat", "open"] {
+            if let Some(i) = bin.imports.iter().find(|i| i.name == want) {
+                ev.push(format!(
+                    "imports {} from {}",
+                    i.name,
+                    i.library.as_deref().unwrap_or("an unnamed library")
+                ));
+                break;
+            }
+        }
+        if !libsys.is_empty() {
+            ev.push(format!(
+                "{} functions imported from libSystem",
+                libsys.len()
+            ));
+        }
+        if let Some(n) = names {
+            let tramp: Vec<&str> = n
+                .funcs
+                .iter()
+                .filter(|f| f.name.contains("libc_") && f.name.contains("_trampoline"))
+                .map(|f| f.name.as_str())
+                .collect();
+            if !tramp.is_empty() {
+                let eg = tramp
+                    .iter()
+                    .find(|t| t.contains("libc_write_trampoline"))
+                    .unwrap_or(&tramp[0]);
+                ev.push(format!(
+                    "{} libc_*_trampoline functions, e.g. {eg}",
+                    tramp.len()
+                ));
+            }
+        }
+        if bin.arch == Arch::Arm64 {
+            let n = count_svc(bin);
+            ev.push(if n == 0 {
+                "no SVC instruction in the code".to_string()
+            } else {
+                format!("{n} SVC instructions in the code")
+            });
+        }
+        let kind = if ev.is_empty() { "unknown" } else { "libc" };
+        return SyscallMechanism {
+            kind,
+            instruction: None,
+            evidence: ev,
+        };
+    }
+    let mut raw = false;
+    if let Some(n) = names {
+        for name in RAW_SYSCALL_FUNCS {
+            let Some(f) = find_func(n, name) else {
+                continue;
+            };
+            if let Some(at) = trap_in(bin, f) {
+                ev.push(format!(
+                    "raw {} at {at:#x} in {}",
+                    instruction.unwrap_or("trap"),
+                    f.name
+                ));
+                raw = true;
+                break;
+            }
+        }
+    }
+    if bin.arch == Arch::Arm64 {
+        let n = count_svc(bin);
+        if n > 0 {
+            ev.push(format!("{n} SVC instructions in the code"));
+            raw = true;
+        }
+    }
+    if !raw && bin.os == Os::Linux && bin.imports.is_empty() {
+        ev.push("no imported functions: the Go runtime traps into the kernel itself".into());
+        raw = true;
+    }
+    let libc_calls: Vec<&str> = bin
+        .imports
+        .iter()
+        .map(|i| i.name.as_str())
+        .filter(|n| ["write", "read", "syscall", "open", "openat"].contains(n))
+        .collect();
+    if !libc_calls.is_empty() {
+        let lib = bin.needed.first().map(String::as_str).unwrap_or("libc");
+        ev.push(format!(
+            "C code imports {} from {lib}",
+            libc_calls.join(", ")
+        ));
+    } else if cgo && !bin.imports.is_empty() {
+        ev.push(format!(
+            "cgo: {} functions imported from {}",
+            bin.imports.len(),
+            bin.needed.join(", ")
+        ));
+    }
+    let libc = cgo || !libc_calls.is_empty();
+    let kind = match (raw, libc) {
+        (true, true) => "raw+libc",
+        (true, false) => "raw",
+        (false, true) => "libc",
+        (false, false) => "unknown",
+    };
+    SyscallMechanism {
+        kind,
+        instruction: if raw { instruction } else { None },
+        evidence: ev,
+    }
+}
