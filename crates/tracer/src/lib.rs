@@ -1,8 +1,31 @@
 //! Everything that touches the operating system below safe std: memory maps
-//! of binaries ([`MappedFile`]) and, later, the ptrace engine. This is the
-//! only crate allowed `unsafe`; every block carries a `// SAFETY:` line.
+//! of binaries ([`MappedFile`]) and the ptrace engine ([`Tracer`]).
+//!
+//! The engine spawns or attaches, follows threads and forks, and pushes one
+//! event per stop into a [`Sink`] (syscall entry and exit, signal,
+//! group-stop, new tracee, exec, exit). Sinks see the stopped thread as a
+//! [`Thread`] (registers, memory), which [`fake::FakeThread`] implements
+//! for tests without root. A seccomp-bpf [`SeccompFilter`] keeps
+//! untraced syscalls from stopping the tracee at all.
+//!
+//! This is the only crate allowed `unsafe`; every block carries a
+//! `// SAFETY:` line.
 #![deny(missing_docs)]
 
+mod engine;
+mod error;
+mod event;
+pub mod fake;
+pub mod interrupt;
 mod mapped;
+mod seccomp;
+mod spawn;
+mod sys;
+mod thread;
 
+pub use engine::{LiveThread, Options, Outcome, Tracer};
+pub use error::Error;
+pub use event::{Birth, Control, ExitKind, SignalInfo, Sink, SyscallEntry, SyscallExit};
 pub use mapped::MappedFile;
+pub use seccomp::{BpfInsn, SeccompFilter};
+pub use thread::{Aarch64Regs, Arch, Registers, Thread, X86_64Regs};
