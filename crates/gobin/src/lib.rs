@@ -8,11 +8,13 @@
 
 pub mod buildinfo;
 pub mod container;
+pub mod moduledata;
 pub mod pclntab;
 pub mod report;
 pub mod version;
 
 pub use container::Binary;
+pub use pclntab::GoBinary;
 
 /// What can go wrong reading a binary.
 #[derive(Debug, thiserror::Error)]

@@ -1,0 +1,149 @@
+//! Inlined frames: FUNCDATA_InlTree + PCDATA_InlTreeIndex (go-internals
+//! §1.8), expanded innermost first like `llvm-symbolizer --inlining`.
+
+use super::{read_u32, Func, InlFormat, Pclntab};
+use model::Frame;
+
+/// Deepest inline chain followed. Real chains are a handful of calls deep;
+/// a corrupt tree can loop, and this bounds the walk.
+const MAX_INLINE_DEPTH: usize = 256;
+
+/// One decoded inline tree entry.
+struct InlinedCall {
+    name_off: u32,
+    parent_pc: Option<u32>,
+    /// Go 1.9-1.11 only: parent index and the call site's file and line.
+    parent: i32,
+    file: i32,
+    line: i32,
+}
+
+impl<'a> Func<'a> {
+    fn inlined_call(&self, tree: u64, ix: i32) -> Option<InlinedCall> {
+        let tab = self.table();
+        let fmt = tab.fields.inl;
+        let size: u64 = match fmt {
+            InlFormat::Go120 | InlFormat::Go19 => 16,
+            InlFormat::Go112 => 20,
+        };
+        let addr = tree.checked_add(u64::try_from(ix).ok()?.checked_mul(size)?)?;
+        let b = tab.image.read(addr, size as usize)?;
+        let i32_at = |o: usize| read_u32(b, o).map(|v| v as i32);
+        Some(match fmt {
+            InlFormat::Go120 => InlinedCall {
+                name_off: read_u32(b, 4)?,
+                parent_pc: Some(read_u32(b, 8)?),
+                parent: -1,
+                file: -1,
+                line: 0,
+            },
+            InlFormat::Go112 => InlinedCall {
+                name_off: read_u32(b, 12)?,
+                parent_pc: Some(read_u32(b, 16)?),
+                parent: i32::from(i16::from_le_bytes([b[0], b[1]])),
+                file: i32_at(4)?,
+                line: i32_at(8)?,
+            },
+            InlFormat::Go19 => InlinedCall {
+                name_off: read_u32(b, 12)?,
+                parent_pc: None,
+                parent: i32_at(0)?,
+                file: i32_at(4)?,
+                line: i32_at(8)?,
+            },
+        })
+    }
+
+    fn inline_index(&self, pc: u64) -> Option<(u64, i32)> {
+        let tab = self.table();
+        let tree = self.funcdata(tab.fields.inl_funcdata?)?;
+        let ix = self.pcdata(tab.fields.inl_pcdata, pc)?;
+        (ix >= 0).then_some((tree, ix))
+    }
+
+    /// Logical frames at `pc` inside this function: inlined callees
+    /// innermost first, then this function. Every frame carries `pc`.
+    pub fn frames(&self, pc: u64) -> Vec<Frame> {
+        let tab = self.table();
+        let mut frames = Vec::new();
+        let frame = |name: &str, pos: Option<(&str, u32)>, inlined: bool| {
+            let (file, line) = pos.unwrap_or(("?", 0));
+            Frame {
+                pc,
+                function: name.to_string(),
+                file: file.to_string(),
+                line,
+                inlined,
+            }
+        };
+        let mut p = pc;
+        let mut next = self.inline_index(p);
+        while let Some((tree, ix)) = next {
+            if frames.len() >= MAX_INLINE_DEPTH {
+                break;
+            }
+            let Some(call) = self.inlined_call(tree, ix) else {
+                break;
+            };
+            let name = tab.name_at(call.name_off).unwrap_or("?");
+            match call.parent_pc {
+                Some(parent_pc) => {
+                    frames.push(frame(name, self.file_line(p), true));
+                    p = self.entry().saturating_add(u64::from(parent_pc));
+                    next = self.inline_index(p);
+                }
+                None => return self.frames_go19(pc, tree, ix),
+            }
+        }
+        frames.push(frame(self.name(), self.file_line(p), false));
+        frames
+    }
+
+    /// Go 1.9-1.11 trees carry the call site's file and line and a parent
+    /// index instead of a parent pc.
+    fn frames_go19(&self, pc: u64, tree: u64, first: i32) -> Vec<Frame> {
+        let tab = self.table();
+        let mut frames = Vec::new();
+        let (mut file, mut line) = match self.file_line(pc) {
+            Some((f, l)) => (f.to_string(), l),
+            None => ("?".to_string(), 0),
+        };
+        let mut ix = first;
+        while ix >= 0 && frames.len() < MAX_INLINE_DEPTH {
+            let Some(call) = self.inlined_call(tree, ix) else {
+                break;
+            };
+            frames.push(Frame {
+                pc,
+                function: tab.name_at(call.name_off).unwrap_or("?").to_string(),
+                file: std::mem::take(&mut file),
+                line,
+                inlined: true,
+            });
+            file = tab.file_name(None, call.file).unwrap_or("?").to_string();
+            line = u32::try_from(call.line).unwrap_or(0);
+            ix = call.parent;
+        }
+        frames.push(Frame {
+            pc,
+            function: self.name().to_string(),
+            file,
+            line,
+            inlined: false,
+        });
+        frames
+    }
+}
+
+impl Pclntab<'_> {
+    /// Logical frames at `pc`: the innermost inlined function first, then
+    /// its callers, then the physical function. Empty when no function
+    /// holds `pc`. For a return address, pass `pc - 1` (the call
+    /// instruction), as the runtime does.
+    pub fn frames_at(&self, pc: u64) -> Vec<Frame> {
+        match self.func_at(pc) {
+            Some(f) => f.frames(pc),
+            None => Vec::new(),
+        }
+    }
+}

@@ -1,0 +1,125 @@
+//! Finding the pclntab in a container (go-internals §1.11): by section
+//! name, by symbol, through moduledata, or by a validated magic scan.
+
+use super::{read_u32, Context, Layout, Pclntab};
+use crate::container::Binary;
+
+/// Where the table was found, for reports and warnings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// A section named `.gopclntab` / `__gopclntab`.
+    Section,
+    /// The `runtime.pclntab` symbol.
+    Symbol,
+    /// `moduledata.pcHeader`.
+    Moduledata,
+    /// A magic-number scan of read-only data.
+    Scan,
+}
+
+impl Source {
+    /// Short description.
+    pub fn name(self) -> &'static str {
+        match self {
+            Source::Section => "section",
+            Source::Symbol => "symbol runtime.pclntab",
+            Source::Moduledata => "moduledata",
+            Source::Scan => "magic scan",
+        }
+    }
+}
+
+/// Offsets in `data` (ptr-aligned, 4 bytes at least) where a pclntab
+/// header prefix could start: a known magic, two zero pads, a quantum of
+/// 1, 2 or 4 and a pointer size of 4 or 8. Candidates still need
+/// [`Pclntab::parse`] to validate them.
+pub fn find_magic(data: &[u8]) -> impl Iterator<Item = usize> + '_ {
+    (0..data.len().saturating_sub(7))
+        .step_by(4)
+        .filter(move |&off| {
+            read_u32(data, off).and_then(Layout::from_magic).is_some()
+                && matches!(data.get(off + 4..off + 8), Some(&[0, 0, 1 | 2 | 4, 4 | 8]))
+        })
+}
+
+/// The table's bytes (possibly running past its end) and address.
+pub(crate) struct Found<'data> {
+    pub data: &'data [u8],
+    pub addr: u64,
+    pub source: Source,
+}
+
+fn by_section<'data>(bin: &Binary<'data>) -> Option<Found<'data>> {
+    let s = bin
+        .sections()
+        .iter()
+        .find(|s| s.name == ".gopclntab" || s.name == "__gopclntab")?;
+    let data = bin.section_data(s).filter(|d| !d.is_empty())?;
+    Some(Found {
+        data,
+        addr: s.addr,
+        source: Source::Section,
+    })
+}
+
+fn by_symbol<'data>(bin: &Binary<'data>) -> Option<Found<'data>> {
+    let addr = bin.symbol("runtime.pclntab")?.addr;
+    Some(Found {
+        data: bin.read_va_tail(addr)?,
+        addr,
+        source: Source::Symbol,
+    })
+}
+
+/// moduledata's first word points at the table in every version; find a
+/// moduledata by section or symbol and follow it.
+fn by_moduledata<'data>(bin: &Binary<'data>) -> Option<Found<'data>> {
+    let md = [".go.module", "__go_module"]
+        .iter()
+        .find_map(|n| bin.section(n))
+        .map(|s| s.addr)
+        .or_else(|| bin.symbol("runtime.firstmoduledata").map(|s| s.addr))?;
+    let addr = bin.read_ptr(md)?;
+    Some(Found {
+        data: bin.read_va_tail(addr)?,
+        addr,
+        source: Source::Moduledata,
+    })
+}
+
+fn by_scan<'data>(bin: &Binary<'data>) -> Option<Found<'data>> {
+    // Read-only data first (where the linker puts it), then everything.
+    let mut order: Vec<_> = bin.segments().iter().collect();
+    order.sort_by_key(|s| (s.writable || s.executable, s.writable));
+    for seg in order {
+        let Some(bytes) = bin.read_va(seg.addr, seg.file_size) else {
+            continue;
+        };
+        for off in find_magic(bytes) {
+            let data = &bytes[off..];
+            let addr = seg.addr + off as u64;
+            // The text base does not matter for validation; 1.26+ headers
+            // hold 0 and would otherwise be refused here.
+            let ctx = Context {
+                text_start: Some(0),
+                ..Context::default()
+            };
+            if Pclntab::parse(data, addr, ctx).is_ok() {
+                return Some(Found {
+                    data,
+                    addr,
+                    source: Source::Scan,
+                });
+            }
+        }
+    }
+    None
+}
+
+/// Tries each way in order of trust.
+pub(crate) fn find<'data>(bin: &Binary<'data>) -> Option<Found<'data>> {
+    by_section(bin)
+        .or_else(|| by_symbol(bin))
+        .or_else(|| by_moduledata(bin))
+        .or_else(|| by_scan(bin))
+}

@@ -1,0 +1,134 @@
+//! pc-value tables: the run-length encoding behind pcsp, pcfile, pcln and
+//! every pcdata table (go-internals §1.7).
+//!
+//! Each step is a zig-zag value delta and a pc delta (in units of the
+//! instruction quantum), both as uvarints. Decoding is a forward walk with
+//! no allocation: tables are short (one function each), and a cache would
+//! cost more memory than the walk costs time.
+
+/// Reads a uvarint of at most 5 bytes (32 bits), as Go writes them. `None`
+/// on truncation or on an over-long encoding.
+pub(crate) fn uvarint(data: &[u8], pos: &mut usize) -> Option<u32> {
+    let mut v: u32 = 0;
+    for shift in (0..35).step_by(7) {
+        let b = *data.get(*pos)?;
+        *pos += 1;
+        v |= u32::from(b & 0x7f).checked_shl(shift)?;
+        if b & 0x80 == 0 {
+            return Some(v);
+        }
+    }
+    None
+}
+
+/// A forward walk over one pc-value table, yielding `(start, end, value)`
+/// ranges: `value` holds for pcs in `[start, end)`.
+pub(crate) struct PcValues<'a> {
+    data: &'a [u8],
+    pos: usize,
+    pc: u64,
+    value: i32,
+    first: bool,
+    quantum: u64,
+}
+
+impl<'a> PcValues<'a> {
+    /// Starts a walk at `entry` over `data`, which begins at the table and
+    /// may run to the end of pctab (the table ends itself).
+    pub(crate) fn new(data: &'a [u8], entry: u64, quantum: u8) -> Self {
+        PcValues {
+            data,
+            pos: 0,
+            pc: entry,
+            value: -1,
+            first: true,
+            quantum: u64::from(quantum.max(1)),
+        }
+    }
+}
+
+impl Iterator for PcValues<'_> {
+    type Item = (u64, u64, i32);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let uv = uvarint(self.data, &mut self.pos)?;
+        if uv == 0 && !self.first {
+            return None;
+        }
+        self.first = false;
+        let delta = if uv & 1 != 0 {
+            -((uv >> 1) as i32) - 1
+        } else {
+            (uv >> 1) as i32
+        };
+        self.value = self.value.wrapping_add(delta);
+        let pcdelta = uvarint(self.data, &mut self.pos)?;
+        let start = self.pc;
+        self.pc = self
+            .pc
+            .checked_add(u64::from(pcdelta).checked_mul(self.quantum)?)?;
+        Some((start, self.pc, self.value))
+    }
+}
+
+/// The value at `pc`, or `None` when the table does not cover it (the
+/// runtime's "-1, unknown").
+pub(crate) fn value_at(data: &[u8], entry: u64, quantum: u8, pc: u64) -> Option<i32> {
+    if pc < entry {
+        return None;
+    }
+    PcValues::new(data, entry, quantum)
+        .find(|&(_, end, _)| pc < end)
+        .map(|(_, _, v)| v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The pcsp table of main.main in the go1.27 amd64 sample
+    /// (go-internals §1.7 worked example).
+    const MAIN_PCSP: [u8; 11] = [
+        0x02, 0x07, 0x10, 0x07, 0x60, 0x3b, 0x5f, 0x01, 0x0f, 0x08, 0x00,
+    ];
+
+    #[test]
+    fn decodes_worked_example() {
+        let got: Vec<_> = PcValues::new(&MAIN_PCSP, 0x1000, 1).collect();
+        assert_eq!(
+            got,
+            vec![
+                (0x1000, 0x1007, 0),
+                (0x1007, 0x100e, 8),
+                (0x100e, 0x1049, 56),
+                (0x1049, 0x104a, 8),
+                (0x104a, 0x1052, 0),
+            ]
+        );
+        assert_eq!(value_at(&MAIN_PCSP, 0x1000, 1, 0x1010), Some(56));
+        assert_eq!(value_at(&MAIN_PCSP, 0x1000, 1, 0x1052), None);
+        assert_eq!(value_at(&MAIN_PCSP, 0x1000, 1, 0xfff), None);
+    }
+
+    #[test]
+    fn quantum_scales_pc() {
+        assert_eq!(value_at(&MAIN_PCSP, 0, 4, 27), Some(0));
+        assert_eq!(value_at(&MAIN_PCSP, 0, 4, 28), Some(8));
+    }
+
+    #[test]
+    fn truncated_and_overlong_varints_end_the_walk() {
+        assert_eq!(PcValues::new(&[0x02], 0, 1).count(), 0);
+        assert_eq!(PcValues::new(&[0x80, 0x80], 0, 1).count(), 0);
+        let mut pos = 0;
+        assert_eq!(
+            uvarint(&[0xff, 0xff, 0xff, 0xff, 0xff, 0x01], &mut pos),
+            None
+        );
+        let mut pos = 0;
+        assert_eq!(
+            uvarint(&[0xff, 0xff, 0xff, 0xff, 0x0f], &mut pos),
+            Some(u32::MAX)
+        );
+    }
+}
