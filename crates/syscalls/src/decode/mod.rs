@@ -1,0 +1,457 @@
+//! Two-phase decoding: [`decode_entry`] at syscall entry, [`decode_exit`]
+//! at exit. Each syscall has one decoder function that is called in both
+//! phases and pushes typed [`Arg`]s; it never formats text.
+
+mod fs;
+mod misc;
+mod net;
+mod process;
+mod signal;
+mod vm;
+
+use model::syscall::{Arg, Call, Field, Ret};
+use model::Arch;
+
+use crate::errno::{errno_message, errno_name};
+use crate::memory::{read_cstr, read_u32, read_u64, read_vec, Memory};
+use crate::table::table;
+use crate::xlat::Xlat;
+
+/// Decoding choices that mirror strace's flags.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Options {
+    /// `-s N`: most string bytes (and array elements) shown; default 32.
+    pub string_limit: usize,
+    /// `-v`: print structs and environments in full instead of abbreviated.
+    pub verbose: bool,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            string_limit: 32,
+            verbose: false,
+        }
+    }
+}
+
+/// Resolves a descriptor of the traced process to the path `-y` shows
+/// (the tracer reads `/proc/PID/fd/N`).
+pub type FdResolver<'a> = &'a dyn Fn(i32) -> Option<String>;
+
+/// Everything a decoder may consult besides registers.
+#[derive(Clone, Copy)]
+pub struct Context<'a> {
+    /// Architecture of the stopped thread.
+    pub arch: Arch,
+    /// The thread's memory.
+    pub mem: &'a dyn Memory,
+    /// Decoding options.
+    pub opts: &'a Options,
+    /// `-y`: descriptor-to-path lookup; `None` leaves descriptors bare.
+    pub fd_path: Option<FdResolver<'a>>,
+}
+
+/// Registers at a syscall-entry stop (what `PTRACE_GET_SYSCALL_INFO`'s
+/// entry record gives).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Entry {
+    /// Syscall number.
+    pub nr: u64,
+    /// The six argument registers.
+    pub args: [u64; 6],
+    /// Stack pointer (rt_sigreturn reads the signal frame from it).
+    pub sp: u64,
+}
+
+/// A syscall between entry and exit: what was decoded at entry, plus what
+/// the exit phase needs. Hand it back to [`decode_exit`].
+#[derive(Clone, Debug)]
+pub struct Pending {
+    call: Call,
+    entry: Entry,
+    decoder: Option<DecodeFn>,
+    saved: Vec<u64>,
+    ret: RetStyle,
+}
+
+impl Pending {
+    /// The call as known at entry (`ret` is `None`); render it for the
+    /// first half of an `<unfinished ...>` line.
+    pub fn call(&self) -> &Call {
+        &self.call
+    }
+
+    /// The registers the call was entered with.
+    pub fn entry(&self) -> &Entry {
+        &self.entry
+    }
+
+    /// The call as it stands when it will never return (the thread exited
+    /// inside it, or the syscall was `exit`): result `?`.
+    pub fn abandon(self) -> Call {
+        let mut call = self.call;
+        call.ret = Some(Ret::Unknown);
+        call
+    }
+}
+
+type DecodeFn = fn(&mut Dec<'_, '_>);
+
+/// How the return value prints on success.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum RetStyle {
+    Int,
+    Hex,
+    Oct,
+    Fd,
+    /// Set by the exit phase: the whole value decided by the decoder.
+    Custom(Arg, Option<String>),
+}
+
+/// Decodes the entry half of a syscall.
+pub fn decode_entry(ctx: &Context<'_>, entry: &Entry) -> Pending {
+    let info = table(ctx.arch).and_then(|t| t.by_nr(entry.nr));
+    let name = match (table(ctx.arch), info) {
+        (_, Some(i)) => i.name.to_string(),
+        (Some(t), None) => t.name_of(entry.nr),
+        (None, None) => format!("syscall_{:#x}", entry.nr),
+    };
+    let decoder = info.and_then(|i| decoder_for(i.name));
+    let mut pending = Pending {
+        call: Call {
+            nr: entry.nr,
+            name,
+            args: Vec::new(),
+            entry_args: 0,
+            deferred: false,
+            exit_sep: false,
+            ret: None,
+        },
+        entry: *entry,
+        decoder,
+        saved: Vec::new(),
+        ret: RetStyle::Int,
+    };
+    match decoder {
+        Some(f) => {
+            let mut d = Dec::new(ctx, &mut pending, None);
+            f(&mut d);
+        }
+        None => {
+            // Unknown to the decoders: every argument register in hex,
+            // as many as the table says (six when the number is unknown).
+            let n = info.map_or(6, |i| i.nargs);
+            for &a in entry.args.iter().take(n) {
+                pending.call.args.push(Arg::Hex(a));
+            }
+        }
+    }
+    pending.call.entry_args = pending.call.args.len();
+    pending
+}
+
+/// Decodes the exit half: output arguments and the result. `ret` is the
+/// raw return register; -4095..=-1 means failure, as the kernel encodes it.
+pub fn decode_exit(ctx: &Context<'_>, mut pending: Pending, ret: i64) -> Call {
+    if let Some(f) = pending.decoder {
+        let mut d = Dec::new(ctx, &mut pending, Some(ret));
+        f(&mut d);
+    }
+    let r = if (-4095..=-1).contains(&ret) {
+        error_ret(-ret as i32)
+    } else {
+        match std::mem::replace(&mut pending.ret, RetStyle::Int) {
+            RetStyle::Int => value(Arg::Int(ret)),
+            RetStyle::Hex => value(Arg::Hex(ret as u64)),
+            RetStyle::Oct => value(Arg::Oct(ret as u64)),
+            RetStyle::Fd => value(fd_arg(ctx, ret as i32)),
+            RetStyle::Custom(arg, note) => Ret::Value { value: arg, note },
+        }
+    };
+    pending.call.ret = Some(r);
+    pending.call
+}
+
+fn value(arg: Arg) -> Ret {
+    Ret::Value {
+        value: arg,
+        note: None,
+    }
+}
+
+/// The [`Ret`] for a failed call with this errno.
+pub fn error_ret(errno: i32) -> Ret {
+    Ret::Error {
+        errno,
+        name: errno_name(errno).map_or_else(|| errno.to_string(), str::to_string),
+        message: errno_message(errno).map_or_else(|| format!("errno {errno}"), str::to_string),
+    }
+}
+
+fn fd_arg(ctx: &Context<'_>, fd: i32) -> Arg {
+    Arg::Fd {
+        fd,
+        path: if fd >= 0 {
+            ctx.fd_path.and_then(|f| f(fd))
+        } else {
+            None
+        },
+    }
+}
+
+/// The working state of one decoder call. A decoder pushes its entry
+/// arguments when [`Dec::entering`], calls [`Dec::defer`] if more come at
+/// exit, and in the exit phase pushes those (only if it deferred) and picks
+/// the return style.
+pub(crate) struct Dec<'c, 'p> {
+    ctx: &'c Context<'c>,
+    p: &'p mut Pending,
+    ret: Option<i64>,
+}
+
+impl<'c, 'p> Dec<'c, 'p> {
+    fn new(ctx: &'c Context<'c>, p: &'p mut Pending, ret: Option<i64>) -> Dec<'c, 'p> {
+        Dec { ctx, p, ret }
+    }
+
+    /// True in the entry phase.
+    pub fn entering(&self) -> bool {
+        self.ret.is_none()
+    }
+
+    /// True in the exit phase when the call succeeded.
+    pub fn ok(&self) -> bool {
+        matches!(self.ret, Some(r) if !(-4095..=-1).contains(&r))
+    }
+
+    /// The raw return value (exit phase; 0 at entry).
+    pub fn retval(&self) -> i64 {
+        self.ret.unwrap_or(0)
+    }
+
+    pub fn arg(&self, i: usize) -> u64 {
+        self.p.entry.args.get(i).copied().unwrap_or(0)
+    }
+
+    pub fn sp(&self) -> u64 {
+        self.p.entry.sp
+    }
+
+    pub fn arch(&self) -> Arch {
+        self.ctx.arch
+    }
+
+    pub fn mem(&self) -> &dyn Memory {
+        self.ctx.mem
+    }
+
+    pub fn limit(&self) -> usize {
+        self.ctx.opts.string_limit
+    }
+
+    pub fn verbose(&self) -> bool {
+        self.ctx.opts.verbose
+    }
+
+    pub fn push(&mut self, a: Arg) {
+        self.p.call.args.push(a);
+    }
+
+    /// Ends the entry phase early: the remaining arguments come at exit.
+    pub fn defer(&mut self) {
+        self.p.call.deferred = true;
+    }
+
+    /// Like [`Dec::defer`], with the comma printed in the resumed half.
+    pub fn defer_sep_at_exit(&mut self) {
+        self.p.call.deferred = true;
+        self.p.call.exit_sep = true;
+    }
+
+    /// Keeps a value from entry for the exit phase.
+    pub fn save(&mut self, v: u64) {
+        self.p.saved.push(v);
+    }
+
+    pub fn saved(&self, i: usize) -> Option<u64> {
+        self.p.saved.get(i).copied()
+    }
+
+    pub fn ret_hex(&mut self) {
+        self.p.ret = RetStyle::Hex;
+    }
+
+    pub fn ret_oct(&mut self) {
+        self.p.ret = RetStyle::Oct;
+    }
+
+    pub fn ret_fd(&mut self) {
+        self.p.ret = RetStyle::Fd;
+    }
+
+    pub fn ret_custom(&mut self, value: Arg, note: Option<String>) {
+        self.p.ret = RetStyle::Custom(value, note);
+    }
+
+    // ---- argument builders -------------------------------------------
+
+    pub fn fd(&self, v: u64) -> Arg {
+        fd_arg(self.ctx, v as i32)
+    }
+
+    /// A directory fd argument of the *at() family.
+    pub fn dirfd(&self, v: u64) -> Arg {
+        if v as i32 == -100 {
+            Arg::Sym("AT_FDCWD".into())
+        } else {
+            self.fd(v)
+        }
+    }
+
+    pub fn int(&self, v: u64) -> Arg {
+        Arg::Int(v as i32 as i64)
+    }
+
+    pub fn long(&self, v: u64) -> Arg {
+        Arg::Int(v as i64)
+    }
+
+    pub fn uint(&self, v: u64) -> Arg {
+        Arg::UInt(v as u32 as u64)
+    }
+
+    pub fn ulong(&self, v: u64) -> Arg {
+        Arg::UInt(v)
+    }
+
+    pub fn ptr(&self, v: u64) -> Arg {
+        Arg::Ptr(v)
+    }
+
+    /// A NUL-terminated string argument (a path).
+    pub fn path(&self, addr: u64) -> Arg {
+        self.cstr(addr)
+    }
+
+    pub fn cstr(&self, addr: u64) -> Arg {
+        if addr == 0 {
+            return Arg::Ptr(0);
+        }
+        match read_cstr(self.ctx.mem, addr, self.limit()) {
+            Some((bytes, truncated)) => Arg::Str { bytes, truncated },
+            None => Arg::Unreadable(addr),
+        }
+    }
+
+    /// A buffer of `len` bytes, shown up to the `-s` limit.
+    pub fn buf(&self, addr: u64, len: u64) -> Arg {
+        if addr == 0 {
+            return Arg::Ptr(0);
+        }
+        let limit = self.limit();
+        let shown = usize::try_from(len).unwrap_or(usize::MAX).min(limit);
+        match read_vec(self.ctx.mem, addr, shown) {
+            Some(bytes) => Arg::Str {
+                truncated: len > shown as u64,
+                bytes,
+            },
+            None => Arg::Unreadable(addr),
+        }
+    }
+
+    pub fn flags(&self, v: u64, x: &Xlat) -> Arg {
+        x.flags(v)
+    }
+
+    pub fn sym(&self, v: u64, x: &Xlat) -> Arg {
+        x.sym(v)
+    }
+
+    pub fn read_u32(&self, addr: u64) -> Option<u32> {
+        read_u32(self.ctx.mem, addr)
+    }
+
+    pub fn read_u64(&self, addr: u64) -> Option<u64> {
+        read_u64(self.ctx.mem, addr)
+    }
+
+    pub fn read_bytes(&self, addr: u64, len: usize) -> Option<Vec<u8>> {
+        read_vec(self.ctx.mem, addr, len)
+    }
+
+    /// `[value]` for an int passed by pointer, or the address if unreadable.
+    pub fn int_ptr(&self, addr: u64) -> Arg {
+        if addr == 0 {
+            return Arg::Ptr(0);
+        }
+        match self.read_u32(addr) {
+            Some(v) => Arg::Array(vec![Arg::Int(v as i32 as i64)]),
+            None => Arg::Unreadable(addr),
+        }
+    }
+
+    /// Reads a struct of `size` bytes, or returns the address as
+    /// unreadable (NULL stays NULL).
+    pub fn struct_at(&self, addr: u64, size: usize) -> Result<Vec<u8>, Arg> {
+        if addr == 0 {
+            return Err(Arg::Ptr(0));
+        }
+        self.read_bytes(addr, size).ok_or(Arg::Unreadable(addr))
+    }
+}
+
+/// Builds a `{name=value, ...}` struct from pairs.
+pub(crate) fn st(fields: Vec<(&str, Arg)>) -> Arg {
+    Arg::Struct(
+        fields
+            .into_iter()
+            .map(|(n, v)| Field {
+                name: n.to_string(),
+                value: v,
+            })
+            .collect(),
+    )
+}
+
+/// Little-endian field readers over a struct's bytes; out-of-range reads
+/// give 0 so a short struct never panics.
+pub(crate) fn le_u16(b: &[u8], off: usize) -> u16 {
+    b.get(off..off + 2)
+        .map_or(0, |s| u16::from_le_bytes([s[0], s[1]]))
+}
+
+pub(crate) fn le_u32(b: &[u8], off: usize) -> u32 {
+    b.get(off..off + 4)
+        .map_or(0, |s| u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
+}
+
+pub(crate) fn le_u64(b: &[u8], off: usize) -> u64 {
+    b.get(off..off + 8).map_or(0, |s| {
+        let mut a = [0u8; 8];
+        a.copy_from_slice(s);
+        u64::from_le_bytes(a)
+    })
+}
+
+fn decoder_for(name: &str) -> Option<DecodeFn> {
+    fs::decoder(name)
+        .or_else(|| net::decoder(name))
+        .or_else(|| vm::decoder(name))
+        .or_else(|| process::decoder(name))
+        .or_else(|| signal::decoder(name))
+        .or_else(|| misc::decoder(name))
+}
+
+/// Names of the syscalls with a typed decoder (the rest print raw hex).
+pub fn decoded_syscalls() -> Vec<&'static str> {
+    crate::table::table(Arch::Amd64)
+        .into_iter()
+        .chain(crate::table::table(Arch::Arm64))
+        .flat_map(|t| t.iter())
+        .filter(|s| decoder_for(s.name).is_some())
+        .map(|s| s.name)
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect()
+}

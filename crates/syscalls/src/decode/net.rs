@@ -1,0 +1,7 @@
+//! Decoders: net.
+
+use super::DecodeFn;
+
+pub(super) fn decoder(_name: &str) -> Option<DecodeFn> {
+    None
+}
