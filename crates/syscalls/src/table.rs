@@ -96,7 +96,7 @@ impl Table {
             };
             let classes = classes
                 .split(',')
-                .filter_map(|c| Class::from_table_name(c))
+                .filter_map(Class::from_table_name)
                 .collect();
             rows.push(SyscallInfo {
                 nr,
