@@ -1,0 +1,160 @@
+//! A symbol table as `go tool objdump` sees it, plus a [`SymbolLookup`]
+//! over any sorted list of (name, address, size).
+//!
+//! Go's objdump lists every symbol whose section is the text section, sizes
+//! them from the ELF symbol table or, on Mach-O, from the distance to the
+//! next symbol, and resolves an address to the last symbol starting at or
+//! below it when the address falls inside that symbol.
+
+use crate::SymbolLookup;
+
+/// One symbol.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Sym {
+    /// Name as the file spells it (Mach-O names keep their `_`).
+    pub name: String,
+    /// Start address.
+    pub addr: u64,
+    /// Size in bytes (inferred on Mach-O).
+    pub size: u64,
+    /// Defined in the text section: gets a `TEXT` listing.
+    pub text: bool,
+}
+
+/// Symbols sorted by address, answering [`SymbolLookup`] queries.
+#[derive(Clone, Debug, Default)]
+pub struct SymTab {
+    syms: Vec<Sym>,
+}
+
+impl SymTab {
+    /// Sorts `syms` by address (stable, so equal addresses keep file order).
+    pub fn new(mut syms: Vec<Sym>) -> SymTab {
+        syms.sort_by_key(|s| s.addr);
+        SymTab { syms }
+    }
+
+    /// All symbols, sorted by address.
+    pub fn syms(&self) -> &[Sym] {
+        &self.syms
+    }
+
+    /// True when there are no symbols.
+    pub fn is_empty(&self) -> bool {
+        self.syms.is_empty()
+    }
+
+    /// Index of the last symbol starting at or below `addr`.
+    fn floor(&self, addr: u64) -> Option<usize> {
+        let i = self.syms.partition_point(|s| s.addr <= addr);
+        i.checked_sub(1)
+    }
+}
+
+impl SymbolLookup for SymTab {
+    fn lookup(&self, addr: u64) -> Option<(&str, u64)> {
+        let s = &self.syms[self.floor(addr)?];
+        if s.addr != 0 && s.addr <= addr && addr < s.addr.saturating_add(s.size) {
+            Some((s.name.as_str(), s.addr))
+        } else {
+            None
+        }
+    }
+
+    fn nearest(&self, addr: u64) -> Option<(&str, u64)> {
+        // binutils: the closest symbol at or below, sizes ignored; among
+        // symbols at one address it prefers the first named one.
+        let i = self.floor(addr)?;
+        let a = self.syms[i].addr;
+        let first = self.syms[..=i].partition_point(|s| s.addr < a);
+        let s = self.syms[first..=i]
+            .iter()
+            .find(|s| !s.name.is_empty())
+            .unwrap_or(&self.syms[i]);
+        if s.addr == 0 {
+            return None;
+        }
+        Some((s.name.as_str(), s.addr))
+    }
+}
+
+/// The text section and symbols of a binary, read the way `go tool objdump`
+/// reads them.
+pub struct ObjFile<'data> {
+    /// Address of the text section (`.text`, `__text`).
+    pub text_addr: u64,
+    /// Its bytes.
+    pub text: &'data [u8],
+    /// Symbols from the static symbol table (empty when stripped).
+    pub symtab: SymTab,
+}
+
+/// Why a file could not be read as a disassembly source.
+#[derive(Debug, thiserror::Error)]
+pub enum ObjError {
+    /// Not an ELF or Mach-O file, or malformed.
+    #[error("{0}")]
+    Format(String),
+    /// No text section.
+    #[error("no text section")]
+    NoText,
+}
+
+impl<'data> ObjFile<'data> {
+    /// Reads the text section and symbol table of an ELF or Mach-O file.
+    pub fn parse(data: &'data [u8]) -> Result<ObjFile<'data>, ObjError> {
+        use object::{Object, ObjectSection, ObjectSymbol, SectionIndex};
+        let file = object::File::parse(data).map_err(|e| ObjError::Format(e.to_string()))?;
+        let macho = file.format() == object::BinaryFormat::MachO;
+        let text_name = if macho { "__text" } else { ".text" };
+        let text_sec = file
+            .sections()
+            .find(|s| {
+                s.name() == Ok(text_name)
+                    && (!macho || s.segment_name().ok().flatten() == Some("__TEXT"))
+            })
+            .ok_or(ObjError::NoText)?;
+        let text_index: SectionIndex = text_sec.index();
+        let text_addr = text_sec.address();
+        let text = text_sec
+            .data()
+            .map_err(|e| ObjError::Format(format!("text section: {e}")))?;
+        let mut syms = Vec::new();
+        let mut addrs = Vec::new();
+        for s in file.symbols() {
+            if macho {
+                // Go skips stab entries; object hides them already.
+                addrs.push(s.address());
+            }
+            if s.is_undefined() {
+                continue;
+            }
+            let Ok(name) = s.name() else { continue };
+            if matches!(
+                name,
+                "runtime.text" | "text" | "_text" | "runtime.etext" | "etext" | "_etext"
+            ) {
+                continue;
+            }
+            let text = s.section_index() == Some(text_index);
+            syms.push(Sym {
+                name: name.to_string(),
+                addr: s.address(),
+                size: s.size(),
+                text,
+            });
+        }
+        if macho {
+            addrs.sort_unstable();
+            for s in &mut syms {
+                let i = addrs.partition_point(|&a| a <= s.addr);
+                s.size = addrs.get(i).map_or(0, |&next| next - s.addr);
+            }
+        }
+        Ok(ObjFile {
+            text_addr,
+            text,
+            symtab: SymTab::new(syms),
+        })
+    }
+}
