@@ -170,7 +170,7 @@ fn slice_text(o: &mut String, r: &Report) {
         line(o, "", format!("- {e}"));
     }
     let mut secs: Vec<_> = r.sections.iter().filter(|s| s.size > 0).collect();
-    secs.sort_by(|a, b| b.size.cmp(&a.size));
+    secs.sort_by_key(|s| std::cmp::Reverse(s.size));
     let top: Vec<String> = secs
         .iter()
         .take(6)

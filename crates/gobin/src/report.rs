@@ -261,8 +261,8 @@ fn detect_cgo(
 }
 
 /// Functions that execute the trap instruction for Go's syscalls, newest
-/// first (the package moved twice: runtime/internal/syscall in 1.19-1.20,
-/// internal/runtime/syscall from 1.21 on, its linux subpackage later);
+/// first (the package moved twice: runtime/internal/syscall in 1.19-1.21,
+/// internal/runtime/syscall by 1.23, its linux subpackage by 1.27);
 /// before 1.19 `syscall.Syscall` and friends were assembly with the trap
 /// inline.
 const RAW_SYSCALL_FUNCS: &[&str] = &[
@@ -311,19 +311,53 @@ fn is_svc(word: u32) -> bool {
     word & 0xffe0_001f == 0xd400_0001
 }
 
-/// Counts SVC instructions in executable sections. Exact on arm64, where
-/// instructions are aligned 4-byte words.
-fn count_svc(bin: &Binary<'_>) -> usize {
-    bin.sections()
-        .iter()
-        .filter(|s| s.executable)
-        .filter_map(|s| bin.section_data(s))
-        .map(|d| {
-            d.chunks_exact(4)
-                .filter(|w| is_svc(u32::from_le_bytes([w[0], w[1], w[2], w[3]])))
-                .count()
-        })
-        .sum()
+/// Addresses of SVC instructions in executable sections. Exact on
+/// arm64, where instructions are aligned 4-byte words.
+fn svc_sites(bin: &Binary<'_>) -> Vec<u64> {
+    let mut out = Vec::new();
+    for s in bin.sections().iter().filter(|s| s.executable) {
+        let Some(d) = bin.section_data(s) else {
+            continue;
+        };
+        for (i, w) in d.chunks_exact(4).enumerate() {
+            if is_svc(u32::from_le_bytes([w[0], w[1], w[2], w[3]])) {
+                out.push(s.addr.wrapping_add(4 * i as u64));
+            }
+        }
+    }
+    out
+}
+
+/// The function containing `addr`.
+fn func_at(names: &FuncNames, addr: u64) -> Option<&FuncRange> {
+    let i = names.funcs.partition_point(|f| f.entry <= addr);
+    let f = names.funcs.get(i.checked_sub(1)?)?;
+    (f.end == 0 || addr < f.end).then_some(f)
+}
+
+/// One sentence about the SVC instructions found: how many, and where
+/// when there are few.
+fn svc_evidence(bin: &Binary<'_>, names: Option<&FuncNames>) -> (usize, String) {
+    let sites = svc_sites(bin);
+    let n = sites.len();
+    let mut s = match n {
+        0 => return (0, "no SVC instruction in the code".to_string()),
+        1 => "1 SVC instruction in the code".to_string(),
+        _ => format!("{n} SVC instructions in the code"),
+    };
+    if let Some(names) = names {
+        let mut funcs: Vec<&str> = sites
+            .iter()
+            .filter_map(|&a| func_at(names, a).map(|f| f.name.as_str()))
+            .collect();
+        funcs.dedup();
+        if !funcs.is_empty() && funcs.len() <= 3 {
+            s.push_str(&format!(", in {}", funcs.join(", ")));
+        } else if !funcs.is_empty() {
+            s.push_str(&format!(", in {} functions", funcs.len()));
+        }
+    }
+    (n, s)
 }
 
 fn syscall_mechanism(bin: &Binary<'_>, names: Option<&FuncNames>, cgo: bool) -> SyscallMechanism {
@@ -378,12 +412,9 @@ fn syscall_mechanism(bin: &Binary<'_>, names: Option<&FuncNames>, cgo: bool) -> 
             }
         }
         if bin.arch == Arch::Arm64 {
-            let n = count_svc(bin);
-            ev.push(if n == 0 {
-                "no SVC instruction in the code".to_string()
-            } else {
-                format!("{n} SVC instructions in the code")
-            });
+            // Go's darwin entry stub keeps an `SVC $0x80` exit as a
+            // fallback after main returns; it is named here, not hidden.
+            ev.push(svc_evidence(bin, names).1);
         }
         let kind = if ev.is_empty() { "unknown" } else { "libc" };
         return SyscallMechanism {
@@ -410,9 +441,9 @@ fn syscall_mechanism(bin: &Binary<'_>, names: Option<&FuncNames>, cgo: bool) -> 
         }
     }
     if bin.arch == Arch::Arm64 {
-        let n = count_svc(bin);
+        let (n, sentence) = svc_evidence(bin, names);
         if n > 0 {
-            ev.push(format!("{n} SVC instructions in the code"));
+            ev.push(sentence);
             raw = true;
         }
     }
