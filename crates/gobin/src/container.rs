@@ -113,12 +113,9 @@ impl<'data> Binary<'data> {
         if data.is_empty() {
             return Err(Error::Format("empty file".into()));
         }
-        let file = object::File::parse(data).map_err(|e| match object::FileKind::parse(data) {
-            Ok(object::FileKind::Elf64 | object::FileKind::Elf32)
-            | Ok(object::FileKind::MachO64 | object::FileKind::MachO32) => {
-                Error::Format(format!("malformed file: {e}"))
-            }
-            _ => Error::Format("not an ELF or Mach-O file".into()),
+        let file = object::File::parse(data).map_err(|e| match container_magic(data) {
+            Some(kind) => Error::Format(format!("malformed {kind} file: {}", lower_first(&e))),
+            None => Error::Format("not an ELF or Mach-O file".into()),
         })?;
         let format = match file.format() {
             object::BinaryFormat::Elf => Format::Elf,
@@ -475,6 +472,29 @@ impl<'data> Binary<'data> {
     /// The symbol with exactly this name.
     pub fn symbol(&self, name: &str) -> Option<&Symbol> {
         self.symbols.iter().find(|s| s.name == name)
+    }
+}
+
+/// `object`'s messages start with a capital; ours continue a sentence.
+fn lower_first(e: &dyn std::fmt::Display) -> String {
+    let s = e.to_string();
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_lowercase().chain(c).collect(),
+        None => s,
+    }
+}
+
+/// Names the container by its magic number alone, so a file too damaged
+/// to parse is still called what it claims to be.
+fn container_magic(data: &[u8]) -> Option<&'static str> {
+    let m = data.get(..4)?;
+    match m {
+        [0x7f, b'E', b'L', b'F'] => Some("ELF"),
+        [0xcf, 0xfa, 0xed, 0xfe] | [0xce, 0xfa, 0xed, 0xfe] => Some("Mach-O"),
+        [0xfe, 0xed, 0xfa, 0xcf] | [0xfe, 0xed, 0xfa, 0xce] => Some("Mach-O"),
+        [0xca, 0xfe, 0xba, 0xbe] | [0xca, 0xfe, 0xba, 0xbf] => Some("fat Mach-O"),
+        _ => None,
     }
 }
 
