@@ -198,6 +198,12 @@ impl<'a> Func<'a> {
             .and_then(|v| u32::try_from(v).ok())
     }
 
+    /// False for linker markers placed in text (`go:buildid` on Mach-O,
+    /// `go:textfipsstart`): a record without a line table.
+    pub fn has_line_table(&self) -> bool {
+        self.pctab(self.tab.fields.pcln).is_some()
+    }
+
     /// Source line at `pc` as the line table records it (inside the
     /// innermost inlined body when `pc` is inlined code).
     pub fn line(&self, pc: u64) -> Option<u32> {
