@@ -5,7 +5,7 @@
 
 use crate::buildinfo::{self, BuildInfo};
 use crate::container::{self, Binary, Import, Section};
-use crate::Error;
+use crate::{Error, GoBinary};
 use model::{Arch, Format, Os};
 use serde::Serialize;
 
@@ -76,6 +76,8 @@ pub struct Report {
     /// Where the function names used as evidence came from:
     /// `pclntab`, `symtab` or `none`.
     pub function_names: &'static str,
+    /// Number of functions in the pclntab, when it was read.
+    pub go_functions: Option<usize>,
     /// Functions imported from shared libraries.
     pub imports: Vec<Import>,
     /// Sections in file order.
@@ -114,7 +116,28 @@ pub fn inspect(data: &[u8]) -> Result<FileReport, Error> {
     let mut reports = Vec::new();
     for s in &slices {
         let bin = Binary::parse(s.data)?;
-        reports.push(inspect_slice(&bin, None));
+        // Function names from the pclntab survive stripping; fall back to
+        // the symbol table when the table cannot be read.
+        let report = match GoBinary::from_binary(bin) {
+            Ok(gb) => {
+                let names = funcs_from_pclntab(&gb);
+                let count = names.funcs.len();
+                let mut r = inspect_slice(&gb.bin, Some(names));
+                r.go_functions = Some(count);
+                r.warnings
+                    .extend(gb.warnings.iter().map(|w| format!("pclntab: {w}")));
+                r
+            }
+            Err(e) => {
+                let bin = Binary::parse(s.data)?;
+                let mut r = inspect_slice(&bin, None);
+                if is_go_shaped(&bin) {
+                    r.warnings.push(format!("pclntab: {e}"));
+                }
+                r
+            }
+        };
+        reports.push(report);
     }
     if reports.is_empty() {
         return Err(Error::Format("fat Mach-O without slices".into()));
@@ -124,6 +147,24 @@ pub fn inspect(data: &[u8]) -> Result<FileReport, Error> {
         fat,
         slices: reports,
     })
+}
+
+/// Function names from the pclntab, in entry order.
+pub fn funcs_from_pclntab(gb: &GoBinary<'_>) -> FuncNames {
+    let mut funcs: Vec<FuncRange> = gb
+        .pclntab
+        .funcs()
+        .map(|f| FuncRange {
+            name: f.name().to_string(),
+            entry: f.entry(),
+            end: f.end(),
+        })
+        .collect();
+    funcs.sort_by_key(|f| f.entry);
+    FuncNames {
+        source: "pclntab",
+        funcs,
+    }
 }
 
 /// Function names from the static symbol table (text symbols only).
@@ -192,6 +233,7 @@ pub fn inspect_slice(bin: &Binary<'_>, names: Option<FuncNames>) -> Report {
         cgo_evidence,
         syscall_mechanism,
         function_names: names.as_ref().map(|n| n.source).unwrap_or("none"),
+        go_functions: None,
         imports: bin.imports.clone(),
         sections: bin
             .sections()
