@@ -46,6 +46,15 @@ pub enum Arg {
         /// True when the tracee had more bytes than `-s` allows (`"..."...`).
         truncated: bool,
     },
+    /// Bytes shown entirely as `\x..` escapes, as strace shows random or
+    /// binary data (getrandom).
+    HexStr {
+        /// The bytes, cut at the `-s` limit.
+        #[serde(serialize_with = "bytes_as_hex")]
+        bytes: Vec<u8>,
+        /// True when there were more bytes than shown.
+        truncated: bool,
+    },
     /// A bit set by name (`O_RDONLY|O_CLOEXEC`); bits without a name
     /// follow in hex. Empty names and zero rest print `0`.
     Flags {
@@ -212,4 +221,12 @@ pub struct SummaryRow {
 /// anything else lossily, since the `text` field keeps the exact escapes.
 fn bytes_as_text<S: Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&String::from_utf8_lossy(bytes))
+}
+
+fn bytes_as_hex<S: Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
+    let mut t = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        t.push_str(&format!("{b:02x}"));
+    }
+    s.serialize_str(&t)
 }

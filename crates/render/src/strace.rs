@@ -379,6 +379,16 @@ fn push_arg(out: &mut String, arg: &Arg) {
                 out.push_str("...");
             }
         }
+        Arg::HexStr { bytes, truncated } => {
+            out.push('"');
+            for b in bytes {
+                let _ = write!(out, "\\x{b:02x}");
+            }
+            out.push('"');
+            if *truncated {
+                out.push_str("...");
+            }
+        }
         Arg::Flags { names, rest } => {
             for (i, n) in names.iter().enumerate() {
                 if i > 0 {

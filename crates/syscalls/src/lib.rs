@@ -29,8 +29,6 @@
 //! Keep one `Pending` per thread between its entry and exit stops; if the
 //! thread dies inside the call, [`Pending::abandon`] gives the `= ?` form.
 #![deny(missing_docs)]
-// Decoder helpers land ahead of the decoders that use them.
-#![allow(dead_code)]
 
 mod class;
 mod decode;

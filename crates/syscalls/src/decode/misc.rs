@@ -1,7 +1,504 @@
-//! Decoders: misc.
+//! Decoders: time, futexes, scheduling, limits, and process attributes.
 
-use super::DecodeFn;
+use model::syscall::Arg;
 
-pub(super) fn decoder(_name: &str) -> Option<DecodeFn> {
-    None
+use super::{le_u32, le_u64, st, Dec, DecodeFn};
+use crate::signal::signal_arg;
+use crate::xlat::Xlat;
+
+pub(super) fn decoder(name: &str) -> Option<DecodeFn> {
+    Some(match name {
+        "futex" => futex,
+        "nanosleep" => nanosleep,
+        "clock_nanosleep" => clock_nanosleep,
+        "clock_gettime" | "clock_getres" => clock_gettime,
+        "sched_getaffinity" => sched_getaffinity,
+        "uname" => uname,
+        "prlimit64" => prlimit64,
+        "arch_prctl" => arch_prctl,
+        "set_tid_address" => set_tid_address,
+        "set_robust_list" => set_robust_list,
+        "rseq" => rseq,
+        "getrandom" => getrandom,
+        "prctl" => prctl,
+        "sysinfo" => sysinfo,
+        _ => return None,
+    })
+}
+
+fn timespec(d: &Dec<'_, '_>, addr: u64) -> Arg {
+    match d.struct_at(addr, 16) {
+        Ok(b) => st(vec![
+            ("tv_sec", Arg::Int(le_u64(&b, 0) as i64)),
+            ("tv_nsec", Arg::Int(le_u64(&b, 8) as i64)),
+        ]),
+        Err(a) => a,
+    }
+}
+
+const FUTEX_CMD: &[&str] = &[
+    "FUTEX_WAIT",
+    "FUTEX_WAKE",
+    "FUTEX_FD",
+    "FUTEX_REQUEUE",
+    "FUTEX_CMP_REQUEUE",
+    "FUTEX_WAKE_OP",
+    "FUTEX_LOCK_PI",
+    "FUTEX_UNLOCK_PI",
+    "FUTEX_TRYLOCK_PI",
+    "FUTEX_WAIT_BITSET",
+    "FUTEX_WAKE_BITSET",
+    "FUTEX_WAIT_REQUEUE_PI",
+    "FUTEX_CMP_REQUEUE_PI",
+    "FUTEX_LOCK_PI2",
+];
+
+fn futex_op(op: u64) -> Arg {
+    let cmd = (op & 0x7f) as usize;
+    let private = op & 128 != 0;
+    let mut names = Vec::new();
+    let mut rest = op & !0x7f & !128 & !256;
+    match FUTEX_CMD.get(cmd) {
+        Some(n) if private => names.push(format!("{n}_PRIVATE")),
+        Some(n) => names.push(n.to_string()),
+        None => rest |= op & (0x7f | 128),
+    }
+    if op & 256 != 0 {
+        names.push("FUTEX_CLOCK_REALTIME".into());
+    }
+    Arg::Flags { names, rest }
+}
+
+fn bitset(v: u64) -> Arg {
+    if v as u32 == u32::MAX {
+        Arg::Sym("FUTEX_BITSET_MATCH_ANY".into())
+    } else {
+        Arg::Hex(v as u32 as u64)
+    }
+}
+
+fn futex(d: &mut Dec<'_, '_>) {
+    if !d.entering() {
+        return;
+    }
+    let op = d.arg(1);
+    d.push(Arg::Ptr(d.arg(0)));
+    d.push(futex_op(op));
+    let val = d.int(d.arg(2));
+    let timeout = timespec(d, d.arg(3));
+    let val2 = d.uint(d.arg(3));
+    let uaddr2 = Arg::Ptr(d.arg(4));
+    let val3 = d.uint(d.arg(5));
+    match op & 0x7f {
+        0 => d.extend([val, timeout]),
+        1 => d.push(val),
+        3 => d.extend([val, val2, uaddr2]),
+        4 | 12 => d.extend([val, val2, uaddr2, val3]),
+        5 => d.extend([val, val2, uaddr2, Arg::Hex(d.arg(5) as u32 as u64)]),
+        6 | 8 | 13 => d.push(timeout),
+        7 => {}
+        9 => d.extend([val, timeout, bitset(d.arg(5))]),
+        10 => d.extend([val, bitset(d.arg(5))]),
+        11 => d.extend([val, timeout, uaddr2]),
+        _ => d.extend([
+            Arg::Hex(d.arg(2)),
+            Arg::Hex(d.arg(3)),
+            Arg::Hex(d.arg(4)),
+            Arg::Hex(d.arg(5)),
+        ]),
+    }
+}
+
+/// The remaining-time argument: filled only when the sleep was interrupted.
+fn rem(d: &Dec<'_, '_>, addr: u64) -> Arg {
+    let interrupted = matches!(-d.retval(), 4 | 512..=516);
+    if interrupted && addr != 0 {
+        timespec(d, addr)
+    } else {
+        Arg::Ptr(addr)
+    }
+}
+
+fn nanosleep(d: &mut Dec<'_, '_>) {
+    if d.entering() {
+        let t = timespec(d, d.arg(0));
+        d.push(t);
+        d.defer();
+        return;
+    }
+    let r = rem(d, d.arg(1));
+    d.push(r);
+}
+
+const CLOCKS: Xlat = Xlat::dec(&[
+    (0, "CLOCK_REALTIME"),
+    (1, "CLOCK_MONOTONIC"),
+    (2, "CLOCK_PROCESS_CPUTIME_ID"),
+    (3, "CLOCK_THREAD_CPUTIME_ID"),
+    (4, "CLOCK_MONOTONIC_RAW"),
+    (5, "CLOCK_REALTIME_COARSE"),
+    (6, "CLOCK_MONOTONIC_COARSE"),
+    (7, "CLOCK_BOOTTIME"),
+    (8, "CLOCK_REALTIME_ALARM"),
+    (9, "CLOCK_BOOTTIME_ALARM"),
+    (11, "CLOCK_TAI"),
+]);
+
+const TIMER_FLAGS: Xlat = Xlat::new(&[(1, "TIMER_ABSTIME")]);
+
+fn clock_nanosleep(d: &mut Dec<'_, '_>) {
+    if d.entering() {
+        d.push(CLOCKS.sym(d.arg(0)));
+        d.push(TIMER_FLAGS.flags(d.arg(1)));
+        let t = timespec(d, d.arg(2));
+        d.push(t);
+        d.defer();
+        return;
+    }
+    let r = rem(d, d.arg(3));
+    d.push(r);
+}
+
+fn clock_gettime(d: &mut Dec<'_, '_>) {
+    if d.entering() {
+        d.push(CLOCKS.sym(d.arg(0)));
+        d.defer();
+        return;
+    }
+    let t = if d.ok() {
+        timespec(d, d.arg(1))
+    } else {
+        Arg::Ptr(d.arg(1))
+    };
+    d.push(t);
+}
+
+fn sched_getaffinity(d: &mut Dec<'_, '_>) {
+    if d.entering() {
+        let p = d.int(d.arg(0));
+        let n = d.uint(d.arg(1));
+        d.push(p);
+        d.push(n);
+        d.defer();
+        return;
+    }
+    let addr = d.arg(2);
+    if !d.ok() {
+        d.push(Arg::Ptr(addr));
+        return;
+    }
+    let len = (d.retval() as usize).min(8192);
+    match d.read_bytes(addr, len) {
+        Some(b) => {
+            let items = (0..len * 8)
+                .filter(|&i| b[i / 8] & (1 << (i % 8)) != 0)
+                .map(|i| i.to_string())
+                .collect();
+            d.push(Arg::Set {
+                items,
+                negated: false,
+            });
+        }
+        None => d.push(Arg::Unreadable(addr)),
+    }
+}
+
+fn uname(d: &mut Dec<'_, '_>) {
+    if d.entering() {
+        d.defer();
+        return;
+    }
+    let addr = d.arg(0);
+    let a = match (d.ok(), d.struct_at(addr, 390)) {
+        (true, Ok(b)) => {
+            let field = |i: usize| {
+                let s = &b[i * 65..(i + 1) * 65];
+                let end = s.iter().position(|&c| c == 0).unwrap_or(65);
+                let limit = d.limit();
+                Arg::Str {
+                    bytes: s[..end.min(limit)].to_vec(),
+                    truncated: end > limit,
+                }
+            };
+            if d.verbose() {
+                st(vec![
+                    ("sysname", field(0)),
+                    ("nodename", field(1)),
+                    ("release", field(2)),
+                    ("version", field(3)),
+                    ("machine", field(4)),
+                    ("domainname", field(5)),
+                ])
+            } else {
+                st(vec![
+                    ("sysname", field(0)),
+                    ("nodename", field(1)),
+                    ("", Arg::Ellipsis),
+                ])
+            }
+        }
+        (_, Err(a)) => a,
+        (false, Ok(_)) => Arg::Ptr(addr),
+    };
+    d.push(a);
+}
+
+const RLIMITS: Xlat = Xlat::dec(&[
+    (0, "RLIMIT_CPU"),
+    (1, "RLIMIT_FSIZE"),
+    (2, "RLIMIT_DATA"),
+    (3, "RLIMIT_STACK"),
+    (4, "RLIMIT_CORE"),
+    (5, "RLIMIT_RSS"),
+    (6, "RLIMIT_NPROC"),
+    (7, "RLIMIT_NOFILE"),
+    (8, "RLIMIT_MEMLOCK"),
+    (9, "RLIMIT_AS"),
+    (10, "RLIMIT_LOCKS"),
+    (11, "RLIMIT_SIGPENDING"),
+    (12, "RLIMIT_MSGQUEUE"),
+    (13, "RLIMIT_NICE"),
+    (14, "RLIMIT_RTPRIO"),
+    (15, "RLIMIT_RTTIME"),
+]);
+
+/// strace writes limits that are whole kibibytes as `N*1024`.
+fn rlim(v: u64) -> Arg {
+    if v == u64::MAX {
+        Arg::Sym("RLIM64_INFINITY".into())
+    } else if v > 0 && v & 1023 == 0 {
+        Arg::Sym(format!("{}*1024", v / 1024))
+    } else {
+        Arg::UInt(v)
+    }
+}
+
+fn rlimit(d: &Dec<'_, '_>, addr: u64) -> Arg {
+    match d.struct_at(addr, 16) {
+        Ok(b) => st(vec![
+            ("rlim_cur", rlim(le_u64(&b, 0))),
+            ("rlim_max", rlim(le_u64(&b, 8))),
+        ]),
+        Err(a) => a,
+    }
+}
+
+fn prlimit64(d: &mut Dec<'_, '_>) {
+    if d.entering() {
+        let p = d.int(d.arg(0));
+        d.push(p);
+        d.push(RLIMITS.sym(d.arg(1)));
+        let n = rlimit(d, d.arg(2));
+        d.push(n);
+        d.defer();
+        return;
+    }
+    let old = if d.ok() {
+        rlimit(d, d.arg(3))
+    } else {
+        Arg::Ptr(d.arg(3))
+    };
+    d.push(old);
+}
+
+const ARCH_CODES: Xlat = Xlat::new(&[
+    (0x1001, "ARCH_SET_GS"),
+    (0x1002, "ARCH_SET_FS"),
+    (0x1003, "ARCH_GET_FS"),
+    (0x1004, "ARCH_GET_GS"),
+    (0x1011, "ARCH_GET_CPUID"),
+    (0x1012, "ARCH_SET_CPUID"),
+]);
+
+fn arch_prctl(d: &mut Dec<'_, '_>) {
+    let code = d.arg(0);
+    if d.entering() {
+        d.push(ARCH_CODES.sym(code));
+        match code {
+            0x1003 | 0x1004 => d.defer(),
+            0x1011 => {}
+            _ => d.push(Arg::Hex(d.arg(1))),
+        }
+        return;
+    }
+    if matches!(code, 0x1003 | 0x1004) {
+        let addr = d.arg(1);
+        let v = match (d.ok(), d.read_u64(addr)) {
+            (true, Some(v)) => Arg::Array(vec![Arg::Hex(v)]),
+            _ => Arg::Ptr(addr),
+        };
+        d.push(v);
+    }
+}
+
+fn set_tid_address(d: &mut Dec<'_, '_>) {
+    if d.entering() {
+        d.push(Arg::Ptr(d.arg(0)));
+    }
+}
+
+fn set_robust_list(d: &mut Dec<'_, '_>) {
+    if d.entering() {
+        d.push(Arg::Ptr(d.arg(0)));
+        let n = d.ulong(d.arg(1));
+        d.push(n);
+    }
+}
+
+fn rseq(d: &mut Dec<'_, '_>) {
+    if d.entering() {
+        d.push(Arg::Ptr(d.arg(0)));
+        d.push(Arg::Hex(d.arg(1) as u32 as u64));
+        let f = d.int(d.arg(2));
+        d.push(f);
+        d.push(Arg::Hex(d.arg(3) as u32 as u64));
+    }
+}
+
+const GRND: Xlat = Xlat::new(&[
+    (1, "GRND_NONBLOCK"),
+    (2, "GRND_RANDOM"),
+    (4, "GRND_INSECURE"),
+]);
+
+fn getrandom(d: &mut Dec<'_, '_>) {
+    if d.entering() {
+        d.defer();
+        return;
+    }
+    let a = match d.buf(d.arg(0), if d.ok() { d.retval() as u64 } else { 0 }) {
+        Arg::Str { bytes, truncated } if d.ok() => Arg::HexStr { bytes, truncated },
+        _ => Arg::Ptr(d.arg(0)),
+    };
+    d.push(a);
+    let n = d.ulong(d.arg(1));
+    d.push(n);
+    d.push(GRND.flags(d.arg(2)));
+}
+
+const PR_OPTIONS: Xlat = Xlat::dec(&[
+    (1, "PR_SET_PDEATHSIG"),
+    (2, "PR_GET_PDEATHSIG"),
+    (3, "PR_GET_DUMPABLE"),
+    (4, "PR_SET_DUMPABLE"),
+    (8, "PR_SET_KEEPCAPS"),
+    (7, "PR_GET_KEEPCAPS"),
+    (15, "PR_SET_NAME"),
+    (16, "PR_GET_NAME"),
+    (21, "PR_GET_SECCOMP"),
+    (22, "PR_SET_SECCOMP"),
+    (23, "PR_CAPBSET_READ"),
+    (24, "PR_CAPBSET_DROP"),
+    (36, "PR_SET_CHILD_SUBREAPER"),
+    (37, "PR_GET_CHILD_SUBREAPER"),
+    (38, "PR_SET_NO_NEW_PRIVS"),
+    (39, "PR_GET_NO_NEW_PRIVS"),
+    (41, "PR_SET_THP_DISABLE"),
+    (42, "PR_GET_THP_DISABLE"),
+    (0x53564d41, "PR_SET_VMA"),
+]);
+
+const DUMPABLE: Xlat = Xlat::dec(&[
+    (0, "SUID_DUMP_DISABLE"),
+    (1, "SUID_DUMP_USER"),
+    (2, "SUID_DUMP_ROOT"),
+]);
+
+fn prctl(d: &mut Dec<'_, '_>) {
+    let opt = d.arg(0) as u32 as u64;
+    if d.entering() {
+        d.push(PR_OPTIONS.sym(opt));
+        match opt {
+            1 => d.push(sig_or_zero(d.arg(1))),
+            15 => {
+                let s = d.cstr(d.arg(1));
+                d.push(s);
+            }
+            2 | 16 => d.defer(),
+            3 | 7 | 21 | 37 | 39 | 42 => {}
+            4 => d.push(DUMPABLE.sym(d.arg(1))),
+            8 | 23 | 24 | 36 => {
+                let v = d.ulong(d.arg(1));
+                d.push(v);
+            }
+            38 | 41 => {
+                for i in 1..5 {
+                    let v = d.ulong(d.arg(i));
+                    d.push(v);
+                }
+            }
+            _ => {
+                for i in 1..5 {
+                    d.push(Arg::Hex(d.arg(i)));
+                }
+            }
+        }
+        return;
+    }
+    match opt {
+        2 => {
+            let a = match (d.ok(), d.read_u32(d.arg(1))) {
+                (true, Some(v)) => Arg::Array(vec![sig_or_zero(v as u64)]),
+                _ => Arg::Ptr(d.arg(1)),
+            };
+            d.push(a);
+        }
+        16 => {
+            let a = if d.ok() {
+                d.cstr(d.arg(1))
+            } else {
+                Arg::Ptr(d.arg(1))
+            };
+            d.push(a);
+        }
+        3 if d.ok() => {
+            let v = d.retval() as u64;
+            if let Some(n) = DUMPABLE.name(v) {
+                d.ret_custom(Arg::Int(v as i64), Some(n.to_string()));
+            }
+        }
+        _ => {}
+    }
+}
+
+fn sig_or_zero(v: u64) -> Arg {
+    if v == 0 {
+        Arg::Int(0)
+    } else {
+        signal_arg(v)
+    }
+}
+
+fn sysinfo(d: &mut Dec<'_, '_>) {
+    if d.entering() {
+        d.defer();
+        return;
+    }
+    let addr = d.arg(0);
+    let a = match (d.ok(), d.struct_at(addr, 112)) {
+        (true, Ok(b)) => st(vec![
+            ("uptime", Arg::Int(le_u64(&b, 0) as i64)),
+            (
+                "loads",
+                Arg::Array(vec![
+                    Arg::UInt(le_u64(&b, 8)),
+                    Arg::UInt(le_u64(&b, 16)),
+                    Arg::UInt(le_u64(&b, 24)),
+                ]),
+            ),
+            ("totalram", Arg::UInt(le_u64(&b, 32))),
+            ("freeram", Arg::UInt(le_u64(&b, 40))),
+            ("sharedram", Arg::UInt(le_u64(&b, 48))),
+            ("bufferram", Arg::UInt(le_u64(&b, 56))),
+            ("totalswap", Arg::UInt(le_u64(&b, 64))),
+            ("freeswap", Arg::UInt(le_u64(&b, 72))),
+            ("procs", Arg::UInt(super::le_u16(&b, 80) as u64)),
+            ("totalhigh", Arg::UInt(le_u64(&b, 88))),
+            ("freehigh", Arg::UInt(le_u64(&b, 96))),
+            ("mem_unit", Arg::UInt(le_u32(&b, 104) as u64)),
+        ]),
+        (_, Err(a)) => a,
+        (false, Ok(_)) => Arg::Ptr(addr),
+    };
+    d.push(a);
 }

@@ -3,6 +3,7 @@
 //! phases and pushes typed [`Arg`]s; it never formats text.
 
 mod fs;
+mod ioctl;
 mod misc;
 mod net;
 mod process;
@@ -15,7 +16,6 @@ use model::Arch;
 use crate::errno::{errno_message, errno_name};
 use crate::memory::{read_cstr, read_u32, read_u64, read_vec, Memory};
 use crate::table::table;
-use crate::xlat::Xlat;
 
 /// Decoding choices that mirror strace's flags.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -103,7 +103,6 @@ type DecodeFn = fn(&mut Dec<'_, '_>);
 enum RetStyle {
     Int,
     Hex,
-    Oct,
     Fd,
     /// Set by the exit phase: the whole value decided by the decoder.
     Custom(Arg, Option<String>),
@@ -164,7 +163,6 @@ pub fn decode_exit(ctx: &Context<'_>, mut pending: Pending, ret: i64) -> Call {
         match std::mem::replace(&mut pending.ret, RetStyle::Int) {
             RetStyle::Int => value(Arg::Int(ret)),
             RetStyle::Hex => value(Arg::Hex(ret as u64)),
-            RetStyle::Oct => value(Arg::Oct(ret as u64)),
             RetStyle::Fd => value(fd_arg(ctx, ret as i32)),
             RetStyle::Custom(arg, note) => Ret::Value { value: arg, note },
         }
@@ -234,16 +232,45 @@ impl<'c, 'p> Dec<'c, 'p> {
         self.p.entry.args.get(i).copied().unwrap_or(0)
     }
 
+    /// The table's argument count for this syscall (6 when unknown).
+    pub fn nargs(&self) -> usize {
+        table(self.ctx.arch)
+            .and_then(|t| t.by_nr(self.p.entry.nr))
+            .map_or(6, |i| i.nargs)
+    }
+
+    /// A path the kernel produced with a known length (getcwd's includes
+    /// its NUL; readlink's does not); like [`Dec::path`], not cut at `-s`.
+    pub fn buf_exact(&self, addr: u64, len: u64) -> Arg {
+        let len = len.min(4096);
+        let whole = match read_vec(self.ctx.mem, addr, len as usize) {
+            Some(bytes) if addr != 0 => Arg::Str {
+                bytes,
+                truncated: false,
+            },
+            _ if addr == 0 => Arg::Ptr(0),
+            _ => Arg::Unreadable(addr),
+        };
+        match whole {
+            Arg::Str {
+                mut bytes,
+                truncated,
+            } => {
+                if !truncated && bytes.last() == Some(&0) {
+                    bytes.pop();
+                }
+                Arg::Str { bytes, truncated }
+            }
+            other => other,
+        }
+    }
+
     pub fn sp(&self) -> u64 {
         self.p.entry.sp
     }
 
     pub fn arch(&self) -> Arch {
         self.ctx.arch
-    }
-
-    pub fn mem(&self) -> &dyn Memory {
-        self.ctx.mem
     }
 
     pub fn limit(&self) -> usize {
@@ -256,6 +283,10 @@ impl<'c, 'p> Dec<'c, 'p> {
 
     pub fn push(&mut self, a: Arg) {
         self.p.call.args.push(a);
+    }
+
+    pub fn extend<const N: usize>(&mut self, args: [Arg; N]) {
+        self.p.call.args.extend(args);
     }
 
     /// Ends the entry phase early: the remaining arguments come at exit.
@@ -280,10 +311,6 @@ impl<'c, 'p> Dec<'c, 'p> {
 
     pub fn ret_hex(&mut self) {
         self.p.ret = RetStyle::Hex;
-    }
-
-    pub fn ret_oct(&mut self) {
-        self.p.ret = RetStyle::Oct;
     }
 
     pub fn ret_fd(&mut self) {
@@ -325,13 +352,15 @@ impl<'c, 'p> Dec<'c, 'p> {
         Arg::UInt(v)
     }
 
-    pub fn ptr(&self, v: u64) -> Arg {
-        Arg::Ptr(v)
-    }
-
-    /// A NUL-terminated string argument (a path).
+    /// A path: strace shows paths whole (up to PATH_MAX), ignoring `-s`.
     pub fn path(&self, addr: u64) -> Arg {
-        self.cstr(addr)
+        if addr == 0 {
+            return Arg::Ptr(0);
+        }
+        match read_cstr(self.ctx.mem, addr, 4096) {
+            Some((bytes, truncated)) => Arg::Str { bytes, truncated },
+            None => Arg::Unreadable(addr),
+        }
     }
 
     pub fn cstr(&self, addr: u64) -> Arg {
@@ -358,14 +387,6 @@ impl<'c, 'p> Dec<'c, 'p> {
             },
             None => Arg::Unreadable(addr),
         }
-    }
-
-    pub fn flags(&self, v: u64, x: &Xlat) -> Arg {
-        x.flags(v)
-    }
-
-    pub fn sym(&self, v: u64, x: &Xlat) -> Arg {
-        x.sym(v)
     }
 
     pub fn read_u32(&self, addr: u64) -> Option<u32> {
