@@ -57,7 +57,7 @@ fn main() {
         }
     }
     let mut v: Vec<_> = cats.into_iter().collect();
-    v.sort_by(|a, b| b.1 .0.cmp(&a.1 .0));
+    v.sort_by_key(|e| std::cmp::Reverse(e.1 .0));
     for (k, (c, ex)) in v.iter().take(n) {
         println!("{c:6} {k}: {ex}");
     }

@@ -112,7 +112,7 @@ impl TabWriter {
 pub fn hex_column(arch: crate::Arch, bytes: &[u8], out: &mut String) {
     use std::fmt::Write as _;
     match arch {
-        crate::Arch::Arm64 if bytes.len() % 4 == 0 => {
+        crate::Arch::Arm64 if bytes.len().is_multiple_of(4) => {
             for (k, w) in bytes.chunks_exact(4).enumerate() {
                 if k > 0 {
                     out.push(' ');

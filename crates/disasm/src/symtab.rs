@@ -130,6 +130,18 @@ impl<'data> ObjFile<'data> {
                 continue;
             }
             let Ok(name) = s.name() else { continue };
+            // Go symbols are written with a leading underscore on Mach-O,
+            // which Go's reader drops; C and assembly names such as
+            // `_cmpbody` keep theirs in `go tool objdump` output (observed:
+            // names without a dot keep it).
+            let name = if macho {
+                match name.strip_prefix('_') {
+                    Some(rest) if rest.contains('.') => rest,
+                    _ => name,
+                }
+            } else {
+                name
+            };
             if matches!(
                 name,
                 "runtime.text" | "text" | "_text" | "runtime.etext" | "etext" | "_etext"

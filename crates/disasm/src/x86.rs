@@ -9,8 +9,7 @@
 use crate::{Flow, Inst, Raw, SymbolLookup};
 use iced_x86::{
     Decoder, DecoderOptions, FlowControl, Formatter, FormatterOutput, FormatterTextKind,
-    GasFormatter, Instruction, IntelFormatter, MemorySize, Mnemonic, OpKind, Register,
-    SymbolResolver, SymbolResult,
+    GasFormatter, Instruction, IntelFormatter, Mnemonic, OpKind, Register,
 };
 use std::cell::RefCell;
 use std::fmt::Write as _;
@@ -401,13 +400,7 @@ fn go_memory(ins: &Instruction, syms: &dyn SymbolLookup) -> String {
         return format!("{:#x}", disp as u64 as u32);
     }
     if seg == Register::None && disp != 0 && index == Register::None {
-        let target = if rip {
-            Some(disp_abs)
-        } else if base == Register::None {
-            Some(disp_abs)
-        } else {
-            None
-        };
+        let target = (rip || base == Register::None).then_some(disp_abs);
         if let Some(t) = target {
             if let Some(s) = sym_ref(syms, t) {
                 return s;
@@ -503,27 +496,6 @@ fn is_string_op(m: Mnemonic) -> bool {
 }
 
 // ------------------------------------------------------- GNU / Intel syntax
-
-/// Feeds names to iced's formatters for `<sym+off>` comments.
-struct Resolver<'a> {
-    syms: &'a dyn SymbolLookup,
-    buf: String,
-}
-
-impl SymbolResolver for Resolver<'_> {
-    fn symbol(
-        &mut self,
-        _ins: &Instruction,
-        _operand: u32,
-        _instruction_operand: Option<u32>,
-        _address: u64,
-        _address_size: u32,
-    ) -> Option<SymbolResult<'_>> {
-        let _ = &self.buf;
-        let _ = self.syms;
-        None
-    }
-}
 
 struct Out<'a>(&'a mut String);
 
@@ -639,11 +611,6 @@ pub(crate) fn gnu_syntax(ins: &Instruction, syms: &dyn SymbolLookup, out: &mut S
         let mut f = f.borrow_mut();
         f.format(ins, &mut Out(&mut text));
     });
-    let mut res = Resolver {
-        syms,
-        buf: String::new(),
-    };
-    let _ = res.symbol(ins, 0, None, 0, 0);
     if let Some(t) = direct_target(ins) {
         // Replace iced's `0x...` target with binutils' `addr <sym+off>`.
         let (m, _) = split_mnemonic(&text);
@@ -682,9 +649,4 @@ pub(crate) fn intel_syntax(ins: &Instruction, syms: &dyn SymbolLookup, out: &mut
             gnu_target(syms, ins.ip_rel_memory_address())
         );
     }
-}
-
-#[allow(dead_code)]
-fn mem_size_bytes(m: MemorySize) -> usize {
-    m.size()
 }
