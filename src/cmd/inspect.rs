@@ -123,13 +123,16 @@ fn slice_text(o: &mut String, r: &Report) {
                     .settings
                     .iter()
                     .map(|s| {
-                        let v = if s.value.chars().count() > 24 {
-                            let cut: String = s.value.chars().take(20).collect();
+                        // Tabs and newlines (Debian's -ldflags has them)
+                        // would break the layout; long values are cut.
+                        let v = printable(&s.value);
+                        let v = if v.chars().count() > 24 {
+                            let cut: String = v.chars().take(20).collect();
                             format!("{cut}…")
                         } else {
-                            s.value.clone()
+                            v
                         };
-                        format!("{}={v}", s.key)
+                        format!("{}={v}", printable(&s.key))
                     })
                     .collect();
                 for (i, chunk) in wrap(&parts, 80).iter().enumerate() {
@@ -144,8 +147,8 @@ fn slice_text(o: &mut String, r: &Report) {
         let _ = write!(link, ", interpreter {i}");
     }
     line(o, "linking", link);
-    for (i, n) in r.linking.needed.iter().enumerate() {
-        line(o, if i == 0 { "needs" } else { "" }, n);
+    if !r.linking.needed.is_empty() {
+        line(o, "needs", r.linking.needed.join(", "));
     }
     line(
         o,
@@ -182,6 +185,19 @@ fn slice_text(o: &mut String, r: &Report) {
     for w in &r.warnings {
         line(o, "warning", w);
     }
+}
+
+/// Control characters shown as escapes, so one value stays on one line.
+fn printable(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 fn module(m: &gobin::buildinfo::Module) -> String {

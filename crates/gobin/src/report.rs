@@ -90,9 +90,9 @@ pub struct Report {
 /// A function known by name and address range, from whichever table the
 /// binary still has.
 #[derive(Clone, Debug)]
-pub struct FuncRange {
+pub struct FuncRange<'n> {
     /// Go (or C) name, without Mach-O's `_` prefix.
-    pub name: String,
+    pub name: &'n str,
     /// First instruction.
     pub entry: u64,
     /// One past the last byte (0 when unknown).
@@ -100,11 +100,11 @@ pub struct FuncRange {
 }
 
 /// Source of function names for [`inspect_slice`].
-pub struct FuncNames {
+pub struct FuncNames<'n> {
     /// `pclntab` or `symtab`.
     pub source: &'static str,
     /// Functions sorted by entry.
-    pub funcs: Vec<FuncRange>,
+    pub funcs: Vec<FuncRange<'n>>,
 }
 
 /// Inspects a whole file (fat Mach-O: every slice). Errors only when no
@@ -150,12 +150,12 @@ pub fn inspect(data: &[u8]) -> Result<FileReport, Error> {
 }
 
 /// Function names from the pclntab, in entry order.
-pub fn funcs_from_pclntab(gb: &GoBinary<'_>) -> FuncNames {
-    let mut funcs: Vec<FuncRange> = gb
+pub fn funcs_from_pclntab<'n>(gb: &'n GoBinary<'_>) -> FuncNames<'n> {
+    let mut funcs: Vec<FuncRange<'n>> = gb
         .pclntab
         .funcs()
         .map(|f| FuncRange {
-            name: f.name().to_string(),
+            name: f.name(),
             entry: f.entry(),
             end: f.end(),
         })
@@ -168,7 +168,7 @@ pub fn funcs_from_pclntab(gb: &GoBinary<'_>) -> FuncNames {
 }
 
 /// Function names from the static symbol table (text symbols only).
-pub fn funcs_from_symbols(bin: &Binary<'_>) -> Option<FuncNames> {
+pub fn funcs_from_symbols<'n>(bin: &'n Binary<'_>) -> Option<FuncNames<'n>> {
     let text: Vec<_> = bin.symbols().iter().filter(|s| s.text).collect();
     if text.is_empty() {
         return None;
@@ -181,7 +181,7 @@ pub fn funcs_from_symbols(bin: &Binary<'_>) -> Option<FuncNames> {
             text.get(i + 1).map(|n| n.addr).unwrap_or(0)
         };
         funcs.push(FuncRange {
-            name: s.name.clone(),
+            name: &s.name,
             entry: s.addr,
             end,
         });
@@ -195,7 +195,7 @@ pub fn funcs_from_symbols(bin: &Binary<'_>) -> Option<FuncNames> {
 /// Inspects one thin binary. `names` overrides where function names come
 /// from (the pclntab, when the caller has parsed it); by default the
 /// symbol table is used.
-pub fn inspect_slice(bin: &Binary<'_>, names: Option<FuncNames>) -> Report {
+pub fn inspect_slice<'n>(bin: &'n Binary<'_>, names: Option<FuncNames<'n>>) -> Report {
     let mut warnings = Vec::new();
     let go = match buildinfo::read(bin) {
         Ok(go) => go,
@@ -258,22 +258,27 @@ fn detect_cgo(
 ) -> (bool, Vec<String>) {
     let mut ev = Vec::new();
     if let Some(n) = names {
-        let cgo_pkg = n
+        // runtime/cgo's Go and assembly functions; `_cgo_panic` (its
+        // callbacks.go) is the one every cgo binary keeps, even when the
+        // rest is dead-code eliminated (Debian's Go 1.19 docker-proxy).
+        let cgo_pkg: Vec<&str> = n
             .funcs
             .iter()
-            .filter(|f| f.name.starts_with("runtime/cgo."))
-            .count();
-        if cgo_pkg > 0 {
+            .map(|f| f.name)
+            .filter(|f| f.starts_with("runtime/cgo.") || *f == "_cgo_panic" || *f == "crosscall2")
+            .collect();
+        if let Some(first) = cgo_pkg.first() {
             ev.push(format!(
-                "{cgo_pkg} runtime/cgo functions in the {}",
+                "{} runtime/cgo functions in the {}, e.g. {first}",
+                cgo_pkg.len(),
                 n.source
             ));
         }
         let cfuncs: Vec<&str> = n
             .funcs
             .iter()
-            .filter(|f| f.name.contains("._Cfunc_"))
-            .map(|f| f.name.as_str())
+            .filter(|f| f.name.contains("._Cfunc_") || f.name.contains("._C2func_"))
+            .map(|f| f.name)
             .collect();
         if let Some(first) = cfuncs.first() {
             ev.push(format!("{} _Cfunc_ wrappers, e.g. {first}", cfuncs.len()));
@@ -297,7 +302,11 @@ fn detect_cgo(
         None => {}
     }
     if !cgo && names.is_some() {
-        ev.insert(0, "no runtime/cgo or _Cfunc_ functions".into());
+        let source = names.map(|n| n.source).unwrap_or("");
+        ev.insert(
+            0,
+            format!("no runtime/cgo or _Cfunc_ functions in the {source}"),
+        );
     }
     (cgo, ev)
 }
@@ -322,7 +331,7 @@ const RAW_SYSCALL_FUNCS: &[&str] = &[
 /// Largest function body scanned for a trap instruction.
 const MAX_SCAN: u64 = 1 << 16;
 
-fn find_func<'n>(names: &'n FuncNames, name: &str) -> Option<&'n FuncRange> {
+fn find_func<'a, 'n>(names: &'a FuncNames<'n>, name: &str) -> Option<&'a FuncRange<'n>> {
     names
         .funcs
         .iter()
@@ -371,7 +380,7 @@ fn svc_sites(bin: &Binary<'_>) -> Vec<u64> {
 }
 
 /// The function containing `addr`.
-fn func_at(names: &FuncNames, addr: u64) -> Option<&FuncRange> {
+fn func_at<'a, 'n>(names: &'a FuncNames<'n>, addr: u64) -> Option<&'a FuncRange<'n>> {
     let i = names.funcs.partition_point(|f| f.entry <= addr);
     let f = names.funcs.get(i.checked_sub(1)?)?;
     (f.end == 0 || addr < f.end).then_some(f)
@@ -390,7 +399,7 @@ fn svc_evidence(bin: &Binary<'_>, names: Option<&FuncNames>) -> (usize, String) 
     if let Some(names) = names {
         let mut funcs: Vec<&str> = sites
             .iter()
-            .filter_map(|&a| func_at(names, a).map(|f| f.name.as_str()))
+            .filter_map(|&a| func_at(names, a).map(|f| f.name))
             .collect();
         funcs.dedup();
         if !funcs.is_empty() && funcs.len() <= 3 {
@@ -440,7 +449,7 @@ fn syscall_mechanism(bin: &Binary<'_>, names: Option<&FuncNames>, cgo: bool) -> 
                 .funcs
                 .iter()
                 .filter(|f| f.name.contains("libc_") && f.name.contains("_trampoline"))
-                .map(|f| f.name.as_str())
+                .map(|f| f.name)
                 .collect();
             if !tramp.is_empty() {
                 let eg = tramp
