@@ -283,7 +283,8 @@ pub(crate) fn read_memory(pid: i32, addr: u64, buf: &mut [u8]) -> Result<usize, 
     }
 }
 
-/// Raw `waitpid(-1, __WALL)` status, decoded by hand: nix's WaitStatus cannot
+/// Raw `waitpid(-1, __WALL | __WNOTHREAD)` status (only this thread's
+/// tracees: ptrace requests must come from the tracing thread anyway), decoded by hand: nix's WaitStatus cannot
 /// carry real-time signal numbers and costs a conversion per stop.
 pub(crate) enum Wait {
     Stopped { tid: i32, signal: i32, event: i32 },
@@ -296,7 +297,13 @@ pub(crate) enum Wait {
 pub(crate) fn wait_any(only: Option<i32>) -> Result<Wait, Error> {
     let mut status: libc::c_int = 0;
     // SAFETY: waitpid writes one int to `status`, a live local.
-    let tid = unsafe { libc::waitpid(only.unwrap_or(-1), &mut status, libc::__WALL) };
+    let tid = unsafe {
+        libc::waitpid(
+            only.unwrap_or(-1),
+            &mut status,
+            libc::__WALL | libc::__WNOTHREAD,
+        )
+    };
     if tid == -1 {
         return match last_errno() {
             libc::EINTR => Ok(Wait::Interrupted),
