@@ -507,3 +507,36 @@ fn text_output_is_a_compact_summary() {
         assert!(text.contains(want), "missing {want:?} in\n{text}");
     }
 }
+
+#[test]
+fn non_go_binary_gets_container_facts_and_null_go() {
+    // Any dynamically linked C program will do; every Debian has ls.
+    let ls = Path::new("/bin/ls");
+    assert!(ls.exists(), "/bin/ls is missing");
+    let out = Command::new(env!("CARGO_BIN_EXE_rabbithole"))
+        .args(["inspect", "--json"])
+        .arg(ls)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let got: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(got["go"].is_null());
+    assert_eq!(got["format"], "elf");
+    assert_eq!(got["cgo"], false);
+    assert_eq!(got["function_names"], "none");
+    assert!(got["go_functions"].is_null());
+    assert_eq!(got["linking"]["kind"], "dynamic");
+    assert!(strs(&got["linking"]["needed"])
+        .iter()
+        .any(|n| n.starts_with("libc.so")));
+    assert_eq!(got["syscall_mechanism"]["kind"], "libc");
+    assert!(got["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|s| s["name"] == ".text"));
+}

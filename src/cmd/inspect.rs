@@ -163,9 +163,15 @@ fn slice_text(o: &mut String, r: &Report) {
     );
     let m = &r.syscall_mechanism;
     let how = match (m.kind, m.instruction) {
-        ("raw", Some(i)) => format!("raw {i} instructions in Go code"),
+        ("raw", Some(i)) if r.go.is_some() || r.go_functions.is_some() => {
+            format!("raw {i} instructions in Go code")
+        }
+        ("raw", Some(i)) => format!("raw {i} instructions"),
         ("raw+libc", Some(i)) => format!("raw {i} in Go code; cgo C code through libc"),
-        ("libc", _) => "through libc (no raw syscalls in Go code)".to_string(),
+        ("libc", _) if r.go.is_some() || r.go_functions.is_some() => {
+            "through libc (no raw syscalls in Go code)".to_string()
+        }
+        ("libc", _) => "through libc".to_string(),
         (k, _) => k.to_string(),
     };
     line(o, "syscalls", how);

@@ -217,8 +217,14 @@ pub fn inspect_slice<'n>(bin: &'n Binary<'_>, names: Option<FuncNames<'n>>) -> R
         interpreter: bin.interpreter.clone(),
         needed: bin.needed.clone(),
     };
-    let (cgo, cgo_evidence) = detect_cgo(bin, names.as_ref(), go.as_ref());
-    let syscall_mechanism = syscall_mechanism(bin, names.as_ref(), cgo);
+    let is_go =
+        go.is_some() || is_go_shaped(bin) || names.as_ref().is_some_and(|n| n.source == "pclntab");
+    let (cgo, cgo_evidence) = if is_go {
+        detect_cgo(bin, names.as_ref(), go.as_ref())
+    } else {
+        (false, vec!["not a Go binary".to_string()])
+    };
+    let syscall_mechanism = syscall_mechanism(bin, names.as_ref(), cgo, is_go);
     Report {
         format: bin.format,
         arch: bin.arch,
@@ -411,7 +417,12 @@ fn svc_evidence(bin: &Binary<'_>, names: Option<&FuncNames>) -> (usize, String) 
     (n, s)
 }
 
-fn syscall_mechanism(bin: &Binary<'_>, names: Option<&FuncNames>, cgo: bool) -> SyscallMechanism {
+fn syscall_mechanism(
+    bin: &Binary<'_>,
+    names: Option<&FuncNames>,
+    cgo: bool,
+    is_go: bool,
+) -> SyscallMechanism {
     let instruction = match bin.arch {
         Arch::Amd64 => Some("SYSCALL"),
         Arch::Arm64 => Some("SVC"),
@@ -499,7 +510,12 @@ fn syscall_mechanism(bin: &Binary<'_>, names: Option<&FuncNames>, cgo: bool) -> 
         }
     }
     if !raw && bin.os == Os::Linux && bin.imports.is_empty() {
-        ev.push("no imported functions: the Go runtime traps into the kernel itself".into());
+        ev.push(if is_go {
+            "no imported functions: the Go runtime traps into the kernel itself".into()
+        } else {
+            "statically linked, no imported functions: the program traps into the kernel itself"
+                .into()
+        });
         raw = true;
     }
     let libc_calls: Vec<&str> = bin
@@ -514,14 +530,15 @@ fn syscall_mechanism(bin: &Binary<'_>, names: Option<&FuncNames>, cgo: bool) -> 
             "C code imports {} from {lib}",
             libc_calls.join(", ")
         ));
-    } else if cgo && !bin.imports.is_empty() {
+    } else if (cgo || !is_go) && !bin.imports.is_empty() {
         ev.push(format!(
-            "cgo: {} functions imported from {}",
+            "{}{} functions imported from {}",
+            if is_go { "cgo: " } else { "" },
             bin.imports.len(),
             bin.needed.join(", ")
         ));
     }
-    let libc = cgo || !libc_calls.is_empty();
+    let libc = cgo || !libc_calls.is_empty() || (!is_go && !bin.imports.is_empty());
     let kind = match (raw, libc) {
         (true, true) => "raw+libc",
         (true, false) => "raw",
