@@ -190,16 +190,34 @@ impl Moduledata {
         {
             return Some(md);
         }
+        // moduledata is a (noptr)data symbol; scanning those sections
+        // first avoids touching the large .data.rel.ro of PIE binaries.
         let needle = pclntab.to_le_bytes();
-        for seg in bin.segments().iter().filter(|s| s.writable) {
-            let Some(bytes) = bin.read_va(seg.addr, seg.file_size) else {
+        let sections = bin
+            .sections()
+            .iter()
+            .filter(|s| {
+                matches!(
+                    s.name.as_str(),
+                    ".noptrdata" | ".data" | "__noptrdata" | "__data"
+                )
+            })
+            .filter_map(|s| Some((s.addr, bin.section_data(s)?)));
+        let segments = bin
+            .segments()
+            .iter()
+            .filter(|s| s.writable)
+            .filter_map(|s| Some((s.addr, bin.read_va(s.addr, s.file_size)?)));
+        for (base, bytes) in sections.chain(segments) {
+            let skip = (8 - base % 8) % 8;
+            let Some(aligned) = bytes.get(skip as usize..) else {
                 continue;
             };
-            let hit = bytes
+            let hit = aligned
                 .chunks_exact(8)
                 .enumerate()
                 .filter(|(_, w)| *w == needle)
-                .find_map(|(i, _)| read(seg.addr + 8 * i as u64));
+                .find_map(|(i, _)| read(base + skip + 8 * i as u64));
             if hit.is_some() {
                 return hit;
             }

@@ -88,16 +88,29 @@ fn by_moduledata<'data>(bin: &Binary<'data>) -> Option<Found<'data>> {
 }
 
 fn by_scan<'data>(bin: &Binary<'data>) -> Option<Found<'data>> {
-    // Read-only data first (where the linker puts it), then everything.
-    let mut order: Vec<_> = bin.segments().iter().collect();
-    order.sort_by_key(|s| (s.writable || s.executable, s.writable));
-    for seg in order {
-        let Some(bytes) = bin.read_va(seg.addr, seg.file_size) else {
-            continue;
-        };
+    // Where linkers put it first: external linkers move it into
+    // .data.rel.ro (ELF PIE) or .rodata; then non-executable segments,
+    // then code. Scanning touches every page it reads, so the likely
+    // places go first to keep memory low.
+    let sections = bin
+        .sections()
+        .iter()
+        .filter(|s| {
+            matches!(
+                s.name.as_str(),
+                ".data.rel.ro" | ".rodata" | "__rodata" | "__const"
+            )
+        })
+        .filter_map(|s| Some((s.addr, bin.section_data(s)?)));
+    let mut segs: Vec<_> = bin.segments().iter().collect();
+    segs.sort_by_key(|s| (s.executable, s.writable));
+    let segments = segs
+        .into_iter()
+        .filter_map(|s| Some((s.addr, bin.read_va(s.addr, s.file_size)?)));
+    for (base, bytes) in sections.chain(segments) {
         for off in find_magic(bytes) {
             let data = &bytes[off..];
-            let addr = seg.addr + off as u64;
+            let addr = base + off as u64;
             // The text base does not matter for validation; 1.26+ headers
             // hold 0 and would otherwise be refused here.
             let ctx = Context {
