@@ -1,10 +1,735 @@
-//! `rabbithole trace`: not built yet (its issue is in progress).
+//! `rabbithole trace`: strace-style live tracing. The tracer crate drives
+//! ptrace and pushes events into the [`Output`] sink below, which decodes
+//! them with the `syscalls` crate and prints them with `render::strace`
+//! (text), as JSON Lines (`--json`), or gathers the `-c` summary.
+
+use anyhow::{bail, Context as _};
+use model::syscall::{Call, ProcessExit, Ret, Signal, SummaryRow};
+use render::strace::{LineOptions, PidPrefix, Printer, TimeFormat};
+use serde::Serialize;
+use std::collections::HashMap;
+use std::ffi::OsString;
+use std::fs::File;
+use std::io::{BufWriter, IsTerminal, Write};
+use std::path::PathBuf;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use syscalls::{Context, Memory, Pending};
+use tracer::{
+    Birth, Control, ExitKind, Outcome, SeccompFilter, SignalInfo, Sink, SyscallEntry, SyscallExit,
+    Thread, Tracer,
+};
 
 /// Arguments of `trace`.
 #[derive(clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// Follow threads and child processes; twice (-ff) with -o writes one
+    /// file per thread, FILE.TID. Go programs always run several threads:
+    /// without -f most of their syscalls are not seen
+    #[arg(short = 'f', action = clap::ArgAction::Count)]
+    pub follow: u8,
+    /// Attach to a running process and all its threads (repeatable);
+    /// Ctrl-C detaches and leaves it running
+    #[arg(short = 'p', value_name = "PID")]
+    pub pid: Vec<i32>,
+    /// Which syscalls to show: `trace=open,read`, `trace=%file`, `%net`,
+    /// `%process`, `%signal`, `%memory`, `%desc`, negation `trace=!futex`
+    #[arg(short = 'e', value_name = "EXPR")]
+    pub expr: Vec<String>,
+    /// Write the trace to FILE instead of stderr
+    #[arg(short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Longest string shown, in bytes
+    #[arg(short = 's', value_name = "N", default_value_t = 32)]
+    pub string_limit: usize,
+    /// Print paths for file descriptors
+    #[arg(short = 'y')]
+    pub fd_paths: bool,
+    /// Print time spent in each syscall
+    #[arg(short = 'T')]
+    pub durations: bool,
+    /// Timestamps: -t seconds, -tt microseconds, -ttt epoch seconds
+    #[arg(short = 't', action = clap::ArgAction::Count)]
+    pub timestamps: u8,
+    /// Print a summary table (calls, errors, time per syscall) at the end
+    /// instead of each call
+    #[arg(short = 'c')]
+    pub summary: bool,
+    /// Unabbreviated structs and environments
+    #[arg(short = 'v')]
+    pub verbose: bool,
+    /// Quieter: -q hides attach/detach notes, -qq also `+++ exited` lines
+    #[arg(short = 'q', action = clap::ArgAction::Count)]
+    pub quiet: u8,
+    /// JSON Lines, one object per event (syscall, signal, exit)
+    #[arg(long)]
+    pub json: bool,
+    /// Stop at every syscall even with -e trace=... (no seccomp-bpf filter)
+    #[arg(long)]
+    pub no_seccomp_bpf: bool,
+    /// The command to run and its arguments
+    #[arg(
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "CMD"
+    )]
+    pub command: Vec<OsString>,
+}
 
 /// Runs `trace`.
-pub fn run(_args: Args) -> anyhow::Result<u8> {
-    anyhow::bail!("trace is not built yet")
+pub fn run(args: Args) -> anyhow::Result<u8> {
+    if args.command.is_empty() == args.pid.is_empty() {
+        bail!("trace needs a command to run (trace -- CMD ARGS) or -p PID, not both");
+    }
+    if args.follow >= 2 && args.output.is_none() {
+        bail!("-ff needs -o FILE (it writes FILE.TID per thread)");
+    }
+    let arch = model_arch(tracer::Arch::native());
+    let table = syscalls::table(arch).context("no syscall table for this architecture")?;
+    let selected = match trace_expr(&args.expr)? {
+        Some(expr) => Some(syscalls::parse_trace_set(arch, &expr)?),
+        None => None,
+    };
+    let mut wanted = vec![selected.is_none(); 1024];
+    if let Some(set) = &selected {
+        for &nr in set {
+            if let Some(w) = usize::try_from(nr).ok().and_then(|i| wanted.get_mut(i)) {
+                *w = true;
+            }
+        }
+    }
+    let follow = args.follow > 0;
+    let seccomp = match &selected {
+        Some(set) if follow && !args.no_seccomp_bpf && args.pid.is_empty() => {
+            let nrs: Vec<u32> = set.iter().filter_map(|&n| u32::try_from(n).ok()).collect();
+            let size = table.iter().map(|s| s.nr + 1).max().unwrap_or(0);
+            Some(SeccompFilter::new(
+                &nrs,
+                u32::try_from(size).unwrap_or(u32::MAX),
+            ))
+        }
+        _ => None,
+    };
+    let opts = tracer::Options {
+        follow_forks: follow,
+        seccomp,
+    };
+
+    let mut out = Output::new(&args, wanted)?;
+    tracer::interrupt::install(&[libc_sig::INT, libc_sig::TERM, libc_sig::HUP, libc_sig::QUIT])?;
+    let attach = !args.pid.is_empty();
+    let mut t = if attach {
+        let t = Tracer::attach(&args.pid, &opts)?;
+        if args.quiet == 0 {
+            for pid in &args.pid {
+                out.note(&format!("Process {pid} attached"));
+            }
+        }
+        t
+    } else {
+        let (program, rest) = args
+            .command
+            .split_first()
+            .expect("command checked non-empty");
+        Tracer::spawn(program, rest, &opts)?
+    };
+    out.live = t.tracee_count();
+    let code = loop {
+        match t.run(&mut out)? {
+            Outcome::Finished(how) => break how.map_or(0, ExitKind::shell_code),
+            Outcome::Paused(_) => continue,
+            Outcome::Interrupted(r) => {
+                if attach {
+                    t.detach_all(&mut out)?;
+                    break 0;
+                }
+                // Ctrl-C on the terminal reached the child already (same
+                // process group); a signal sent to rabbithole is passed on.
+                if r.from_process {
+                    t.signal_main(r.signal);
+                }
+            }
+        }
+    };
+    out.finish()?;
+    Ok(code)
+}
+
+/// The few signal numbers the command line handles, without libc.
+mod libc_sig {
+    pub const HUP: i32 = 1;
+    pub const INT: i32 = 2;
+    pub const QUIT: i32 = 3;
+    pub const TERM: i32 = 15;
+}
+
+fn model_arch(a: tracer::Arch) -> model::Arch {
+    match a {
+        tracer::Arch::Aarch64 => model::Arch::Arm64,
+        tracer::Arch::X86_64 => model::Arch::Amd64,
+        tracer::Arch::I386 => model::Arch::Other("386"),
+        _ => model::Arch::Other("unknown"),
+    }
+}
+
+/// Combines `-e` options: only `trace=` (or a bare list) is supported.
+fn trace_expr(exprs: &[String]) -> anyhow::Result<Option<String>> {
+    let mut found = None;
+    for e in exprs {
+        let value = match e.split_once('=') {
+            Some(("trace", v)) => v,
+            Some((kind, _)) => bail!("-e {kind}=... is not supported (only trace=)"),
+            None => e.as_str(),
+        };
+        found = Some(value.to_string());
+    }
+    Ok(found)
+}
+
+/// Reads tracee memory for the decoders.
+struct Mem<'a>(&'a dyn Thread);
+
+impl Memory for Mem<'_> {
+    fn read(&self, addr: u64, buf: &mut [u8]) -> usize {
+        self.0.read_memory(addr, buf).unwrap_or(0)
+    }
+}
+
+/// Per-thread state between a syscall's entry and exit.
+struct InCall {
+    pending: Pending,
+    started: Option<Instant>,
+    at: Option<SystemTime>,
+}
+
+/// Where lines go: one stream (stderr or -o FILE) or, with -ff, one file
+/// per thread, each with its own open-line state.
+struct Stream {
+    w: BufWriter<Box<dyn Write>>,
+    printer: Printer,
+    flush_each: bool,
+}
+
+impl Stream {
+    fn put(&mut self, text: &str) -> std::io::Result<()> {
+        self.w.write_all(text.as_bytes())?;
+        if self.flush_each && text.ends_with('\n') {
+            self.w.flush()?;
+        }
+        Ok(())
+    }
+}
+
+#[derive(Default)]
+struct Tally {
+    calls: u64,
+    errors: u64,
+    time: Duration,
+}
+
+/// The sink: decodes, filters and prints every event.
+struct Output {
+    wanted: Vec<bool>,
+    arch: model::Arch,
+    decode: syscalls::Options,
+    fd_paths: bool,
+    line: LineOptions,
+    quiet: u8,
+    json: bool,
+    summary: bool,
+    timing: bool,
+    stamps: bool,
+    per_thread_files: Option<PathBuf>,
+    bare_prefix: bool,
+    main: Option<Stream>,
+    files: HashMap<i32, Stream>,
+    calls: HashMap<i32, InCall>,
+    tally: HashMap<String, Tally>,
+    /// Threads currently traced, for strace's `[pid N]` rule.
+    live: usize,
+    error: Option<std::io::Error>,
+}
+
+impl Output {
+    fn new(args: &Args, wanted: Vec<bool>) -> anyhow::Result<Output> {
+        let time = match args.timestamps {
+            0 => TimeFormat::None,
+            1 => TimeFormat::Seconds,
+            2 => TimeFormat::Micros,
+            _ => TimeFormat::Epoch,
+        };
+        let per_thread_files = (args.follow >= 2).then(|| args.output.clone()).flatten();
+        let main = if per_thread_files.is_some() {
+            None
+        } else {
+            let (w, flush_each): (Box<dyn Write>, bool) = match &args.output {
+                Some(path) => (
+                    Box::new(
+                        File::create(path)
+                            .with_context(|| format!("cannot create {}", path.display()))?,
+                    ),
+                    false,
+                ),
+                None => (Box::new(std::io::stderr()), std::io::stderr().is_terminal()),
+            };
+            Some(Stream {
+                w: BufWriter::with_capacity(1 << 16, w),
+                printer: Printer::default(),
+                flush_each,
+            })
+        };
+        Ok(Output {
+            wanted,
+            arch: model_arch(tracer::Arch::native()),
+            decode: syscalls::Options {
+                string_limit: args.string_limit,
+                verbose: args.verbose,
+            },
+            fd_paths: args.fd_paths,
+            line: LineOptions {
+                prefix: PidPrefix::None,
+                time,
+                durations: args.durations,
+                utc_offset_secs: if matches!(time, TimeFormat::Seconds | TimeFormat::Micros) {
+                    tracer::clock::utc_offset_secs()
+                } else {
+                    0
+                },
+            },
+            quiet: args.quiet,
+            json: args.json,
+            summary: args.summary,
+            timing: args.durations || args.summary || args.json,
+            stamps: time != TimeFormat::None || args.json,
+            per_thread_files,
+            bare_prefix: args.follow == 1 && args.output.is_some(),
+            main,
+            files: HashMap::new(),
+            calls: HashMap::new(),
+            tally: HashMap::new(),
+            live: 0,
+            error: None,
+        })
+    }
+
+    /// The stream for `tid`, with strace's prefix rule applied.
+    fn stream(&mut self, tid: i32) -> Option<&mut Stream> {
+        let prefix = if self.bare_prefix {
+            PidPrefix::Bare
+        } else if self.per_thread_files.is_none() && self.live > 1 {
+            PidPrefix::Bracket
+        } else {
+            PidPrefix::None
+        };
+        let line = LineOptions {
+            prefix,
+            ..self.line
+        };
+        if let Some(base) = &self.per_thread_files {
+            if let std::collections::hash_map::Entry::Vacant(slot) = self.files.entry(tid) {
+                let mut name = base.clone().into_os_string();
+                name.push(format!(".{tid}"));
+                match File::create(&name) {
+                    Ok(f) => {
+                        slot.insert(Stream {
+                            w: BufWriter::new(Box::new(f)),
+                            printer: Printer::new(line),
+                            flush_each: false,
+                        });
+                    }
+                    Err(e) => {
+                        self.error.get_or_insert(e);
+                        return None;
+                    }
+                }
+            }
+            return self.files.get_mut(&tid);
+        }
+        let s = self.main.as_mut()?;
+        s.printer.opts = line;
+        Some(s)
+    }
+
+    fn put(&mut self, tid: i32, text: &str) {
+        if text.is_empty() {
+            return;
+        }
+        if let Some(s) = self.stream(tid) {
+            if let Err(e) = s.put(text) {
+                self.error.get_or_insert(e);
+            }
+        }
+    }
+
+    /// A note about the tracer itself (attach, detach), on stderr like
+    /// strace's own messages.
+    fn note(&mut self, text: &str) {
+        if let Some(s) = self.main.as_mut() {
+            let close = s.printer.flush();
+            let _ = s.put(&close);
+            let _ = s.w.flush();
+        }
+        eprintln!("rabbithole: {text}");
+    }
+
+    fn is_wanted(&self, nr: u64) -> bool {
+        usize::try_from(nr)
+            .ok()
+            .and_then(|i| self.wanted.get(i))
+            .copied()
+            .unwrap_or(self.wanted.iter().all(|w| *w))
+    }
+
+    fn now(&self) -> Option<SystemTime> {
+        self.stamps.then(SystemTime::now)
+    }
+
+    /// Prints (or tallies) a finished call.
+    fn finished(
+        &mut self,
+        tid: i32,
+        pid: i32,
+        call: &Call,
+        at: Option<SystemTime>,
+        took: Option<Duration>,
+    ) {
+        if self.summary {
+            let t = self.tally.entry(call.name.clone()).or_default();
+            t.calls += 1;
+            if matches!(call.ret, Some(Ret::Error { .. })) {
+                t.errors += 1;
+            }
+            t.time += took.unwrap_or_default();
+            return;
+        }
+        if self.json {
+            let (ret, errno) = match &call.ret {
+                Some(Ret::Error { errno, name, .. }) => {
+                    (Some(-i64::from(*errno)), Some(name.as_str()))
+                }
+                Some(Ret::Value { value, .. }) => (arg_number(value), None),
+                _ => (None, None),
+            };
+            let ev = JsonSyscall {
+                event: "syscall",
+                time: epoch_secs(at),
+                pid,
+                tid,
+                syscall: &call.name,
+                nr: call.nr,
+                args: &call.args,
+                text: render::strace::format_args(call),
+                ret,
+                errno,
+                ret_text: call.ret.as_ref().map(render::strace::format_ret),
+                duration: took.map(|d| d.as_secs_f64()),
+            };
+            self.json_line(tid, &ev);
+            return;
+        }
+        let text = match self.stream(tid) {
+            Some(s) => s.printer.exit(tid, call, at, took),
+            None => return,
+        };
+        self.put(tid, &text);
+    }
+
+    fn json_line<T: Serialize>(&mut self, tid: i32, ev: &T) {
+        match serde_json::to_string(ev) {
+            Ok(mut line) => {
+                line.push('\n');
+                self.put(tid, &line);
+            }
+            Err(e) => {
+                self.error.get_or_insert(std::io::Error::other(e));
+            }
+        }
+    }
+
+    fn finish(&mut self) -> anyhow::Result<()> {
+        if self.summary {
+            let rows: Vec<SummaryRow> = self
+                .tally
+                .iter()
+                .map(|(name, t)| SummaryRow {
+                    name: name.clone(),
+                    calls: t.calls,
+                    errors: t.errors,
+                    seconds: t.time.as_secs_f64(),
+                })
+                .collect();
+            let text = render::strace::format_summary(&rows);
+            self.put(0, &text);
+        }
+        if let Some(s) = self.main.as_mut() {
+            let close = s.printer.flush();
+            s.w.write_all(close.as_bytes())?;
+            s.w.flush()?;
+        }
+        for s in self.files.values_mut() {
+            s.w.flush()?;
+        }
+        match self.error.take() {
+            Some(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                Err(anyhow::Error::new(e).context("writing the trace"))
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+fn arg_number(a: &model::syscall::Arg) -> Option<i64> {
+    use model::syscall::Arg;
+    match a {
+        Arg::Int(v) => Some(*v),
+        Arg::UInt(v) | Arg::Hex(v) | Arg::Ptr(v) | Arg::Oct(v) => Some(*v as i64),
+        Arg::Fd { fd, .. } => Some(i64::from(*fd)),
+        _ => None,
+    }
+}
+
+fn epoch_secs(at: Option<SystemTime>) -> Option<f64> {
+    at.and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+        .map(|d| d.as_secs_f64())
+}
+
+#[derive(Serialize)]
+struct JsonSyscall<'a> {
+    event: &'static str,
+    time: Option<f64>,
+    pid: i32,
+    tid: i32,
+    syscall: &'a str,
+    nr: u64,
+    args: &'a [model::syscall::Arg],
+    text: String,
+    ret: Option<i64>,
+    errno: Option<&'a str>,
+    ret_text: Option<String>,
+    duration: Option<f64>,
+}
+
+#[derive(Serialize)]
+struct JsonSignal<'a> {
+    event: &'static str,
+    time: Option<f64>,
+    pid: i32,
+    tid: i32,
+    signal: &'a str,
+    stopped: bool,
+    info: Option<&'a model::syscall::Arg>,
+    text: String,
+}
+
+#[derive(Serialize)]
+struct JsonExit<'a> {
+    event: &'static str,
+    time: Option<f64>,
+    pid: i32,
+    tid: i32,
+    #[serde(flatten)]
+    how: &'a ProcessExit,
+}
+
+impl Output {
+    fn ctx<'a>(
+        &'a self,
+        mem: &'a Mem<'a>,
+        resolver: Option<syscalls::FdResolver<'a>>,
+    ) -> Context<'a> {
+        Context {
+            arch: self.arch,
+            mem,
+            opts: &self.decode,
+            fd_path: resolver,
+        }
+    }
+
+    fn signal_event(&mut self, tid: i32, pid: i32, sig: &Signal) {
+        if self.summary {
+            return;
+        }
+        if self.json {
+            let text = format!(
+                "--- {} {}---",
+                sig.name,
+                sig.info
+                    .as_ref()
+                    .map(|i| render::strace::format_arg(i) + " ")
+                    .unwrap_or_default()
+            );
+            let ev = JsonSignal {
+                event: "signal",
+                time: epoch_secs(Some(SystemTime::now())),
+                pid,
+                tid,
+                signal: &sig.name,
+                stopped: sig.stopped,
+                info: sig.info.as_ref(),
+                text,
+            };
+            self.json_line(tid, &ev);
+            return;
+        }
+        let at = self.now();
+        let text = match self.stream(tid) {
+            Some(s) => s.printer.signal(tid, sig, at),
+            None => return,
+        };
+        self.put(tid, &text);
+    }
+}
+
+fn fd_link(pid: i32, fd: i32) -> Option<String> {
+    std::fs::read_link(format!("/proc/{pid}/fd/{fd}"))
+        .ok()
+        .map(|p| p.to_string_lossy().into_owned())
+}
+
+impl Sink for Output {
+    fn syscall_entry(&mut self, thread: &dyn Thread, call: &SyscallEntry) -> Control {
+        if !self.is_wanted(call.nr) {
+            return Control::Continue;
+        }
+        let tid = thread.tid();
+        let pid = thread.pid();
+        let mem = Mem(thread);
+        let resolve = move |fd: i32| fd_link(pid, fd);
+        let resolver: Option<syscalls::FdResolver<'_>> = self.fd_paths.then_some(&resolve);
+        let entry = syscalls::Entry {
+            nr: call.nr,
+            args: call.args,
+            sp: call.sp,
+        };
+        let pending = syscalls::decode_entry(&self.ctx(&mem, resolver), &entry);
+        let at = self.now();
+        if !self.summary && !self.json {
+            let text = match self.stream(tid) {
+                Some(s) => s.printer.entry(tid, pending.call(), at),
+                None => String::new(),
+            };
+            self.put(tid, &text);
+        }
+        let started = self.timing.then(Instant::now);
+        self.calls.insert(
+            tid,
+            InCall {
+                pending,
+                started,
+                at,
+            },
+        );
+        Control::Continue
+    }
+
+    fn syscall_exit(&mut self, thread: &dyn Thread, call: &SyscallExit) -> Control {
+        let tid = thread.tid();
+        let Some(c) = self.calls.remove(&tid) else {
+            return Control::Continue;
+        };
+        if call.entry.map(|e| e.nr) != Some(c.pending.entry().nr) {
+            return Control::Continue;
+        }
+        let pid = thread.pid();
+        let took = c.started.map(|s| s.elapsed());
+        let mem = Mem(thread);
+        let resolve = move |fd: i32| fd_link(pid, fd);
+        let resolver: Option<syscalls::FdResolver<'_>> = self.fd_paths.then_some(&resolve);
+        let done = syscalls::decode_exit(&self.ctx(&mem, resolver), c.pending, call.rval);
+        self.finished(tid, pid, &done, c.at, took);
+        Control::Continue
+    }
+
+    fn signal(&mut self, thread: &dyn Thread, info: &SignalInfo) -> Control {
+        let sig = syscalls::decode_siginfo(self.arch, &info.raw);
+        self.signal_event(thread.tid(), thread.pid(), &sig);
+        Control::Continue
+    }
+
+    fn group_stop(&mut self, tid: i32, pid: i32, signal: i32) {
+        let sig = Signal {
+            signo: signal,
+            name: syscalls::signal_name(signal),
+            info: None,
+            stopped: true,
+        };
+        self.signal_event(tid, pid, &sig);
+    }
+
+    fn new_tracee(&mut self, _parent: i32, child: i32, _child_pid: i32, _birth: Birth) {
+        self.live += 1;
+        if self.quiet == 0 && !self.json && !self.summary && self.per_thread_files.is_none() {
+            self.note(&format!("Process {child} attached"));
+        }
+    }
+
+    fn exec(&mut self, thread: &dyn Thread, former_tid: i32) {
+        let tid = thread.tid();
+        if former_tid != tid {
+            // The executing thread took the leader's tid; its execve
+            // finishes under that tid.
+            if let Some(c) = self.calls.remove(&former_tid) {
+                self.calls.insert(tid, c);
+            }
+            if self.quiet < 2 && !self.json && !self.summary {
+                let at = self.now();
+                if let Some(s) = self.stream(tid) {
+                    let mut text = s.printer.flush();
+                    text.push_str(&render::strace::format_time(
+                        s.printer.opts.time,
+                        at.unwrap_or(UNIX_EPOCH),
+                        s.printer.opts.utc_offset_secs,
+                    ));
+                    text.push_str(&format!(
+                        "+++ superseded by execve in pid {former_tid} +++\n"
+                    ));
+                    self.put(tid, &text);
+                }
+            }
+        }
+    }
+
+    fn exited(&mut self, tid: i32, pid: i32, how: ExitKind, _in_syscall: Option<&SyscallEntry>) {
+        if let Some(c) = self.calls.remove(&tid) {
+            let took = c.started.map(|s| s.elapsed());
+            let call = c.pending.abandon();
+            self.finished(tid, pid, &call, c.at, took);
+        }
+        let how = match how {
+            ExitKind::Exited(code) => ProcessExit::Exited { code },
+            ExitKind::Killed { signal, core } => ProcessExit::Killed {
+                signal: syscalls::signal_name(signal),
+                core_dumped: core,
+            },
+        };
+        if !self.summary {
+            if self.json {
+                let ev = JsonExit {
+                    event: "exit",
+                    time: epoch_secs(Some(SystemTime::now())),
+                    pid,
+                    tid,
+                    how: &how,
+                };
+                self.json_line(tid, &ev);
+            } else if self.quiet < 2 {
+                let at = self.now();
+                if let Some(s) = self.stream(tid) {
+                    let text = s.printer.exited(tid, &how, at);
+                    self.put(tid, &text);
+                }
+            }
+        }
+        self.live = self.live.saturating_sub(1);
+        if let Some(mut s) = self.files.remove(&tid) {
+            let _ = s.w.flush();
+        }
+    }
+
+    fn detached(&mut self, tid: i32, _pid: i32) {
+        self.calls.remove(&tid);
+        self.live = self.live.saturating_sub(1);
+        if self.quiet == 0 && !self.json {
+            self.note(&format!("Process {tid} detached"));
+        }
+    }
 }

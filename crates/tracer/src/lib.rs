@@ -12,6 +12,7 @@
 //! `// SAFETY:` line.
 #![deny(missing_docs)]
 
+pub mod clock;
 mod engine;
 mod error;
 mod event;

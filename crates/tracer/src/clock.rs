@@ -1,0 +1,17 @@
+//! The local time zone offset, for `-t`/`-tt` timestamps (strace prints
+//! local wall-clock time); the C library knows the zone rules, so ask it.
+
+/// Seconds east of UTC for the current local time, 0 if unknown.
+pub fn utc_offset_secs() -> i64 {
+    // SAFETY: time(NULL) takes no pointer; localtime_r writes one tm into a
+    // live local and reads the zone database (tzset is implied).
+    unsafe {
+        let now = libc::time(std::ptr::null_mut());
+        let mut tm: libc::tm = std::mem::zeroed();
+        if libc::localtime_r(&now, &mut tm).is_null() {
+            0
+        } else {
+            tm.tm_gmtoff
+        }
+    }
+}
