@@ -227,7 +227,7 @@ pub(super) fn iovec(d: &Dec<'_, '_>, addr: u64, count: u64, data: Option<u64>) -
             items.push(Arg::Ellipsis);
             break;
         }
-        let Some(b) = d.read_bytes(addr + i * 16, 16) else {
+        let Some(b) = d.read_bytes(addr.wrapping_add(i * 16), 16) else {
             if i == 0 {
                 return Arg::Unreadable(addr);
             }
@@ -1005,7 +1005,7 @@ fn epoll_wait(d: &mut Dec<'_, '_>) {
                 items.push(Arg::Ellipsis);
                 break;
             }
-            match d.read_bytes(d.arg(1) + (i * size) as u64, size) {
+            match d.read_bytes(d.arg(1).wrapping_add((i * size) as u64), size) {
                 Some(b) => items.push(epoll_event(&b, off)),
                 None => break,
             }
@@ -1068,7 +1068,7 @@ fn pollfds(d: &Dec<'_, '_>, revents: bool) -> Option<Vec<Arg>> {
             items.push(Arg::Ellipsis);
             break;
         }
-        let b = d.read_bytes(d.arg(0) + (i * 8) as u64, 8)?;
+        let b = d.read_bytes(d.arg(0).wrapping_add((i * 8) as u64), 8)?;
         let fd = super::le_u32(&b, 0) as i32;
         let ev = super::le_u16(&b, if revents { 6 } else { 4 }) as u64;
         if revents && ev == 0 {

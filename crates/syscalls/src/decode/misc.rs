@@ -111,7 +111,7 @@ fn futex(d: &mut Dec<'_, '_>) {
 
 /// The remaining-time argument: filled only when the sleep was interrupted.
 fn rem(d: &Dec<'_, '_>, addr: u64) -> Arg {
-    let interrupted = matches!(-d.retval(), 4 | 512..=516);
+    let interrupted = matches!(d.retval().checked_neg(), Some(4 | 512..=516));
     if interrupted && addr != 0 {
         timespec(d, addr)
     } else {

@@ -155,7 +155,7 @@ fn string_array(d: &Dec<'_, '_>, addr: u64) -> Arg {
     }
     let mut items = Vec::new();
     for i in 0..4096u64 {
-        let Some(p) = d.read_u64(addr + i * 8) else {
+        let Some(p) = d.read_u64(addr.wrapping_add(i * 8)) else {
             if i == 0 {
                 return Arg::Unreadable(addr);
             }
@@ -180,7 +180,7 @@ fn env_array(d: &Dec<'_, '_>, addr: u64) -> Arg {
     }
     let mut n = 0u64;
     while n < 1 << 16 {
-        match d.read_u64(addr + n * 8) {
+        match d.read_u64(addr.wrapping_add(n * 8)) {
             Some(0) => break,
             Some(_) => n += 1,
             None if n == 0 => return Arg::Unreadable(addr),
