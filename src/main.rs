@@ -24,6 +24,8 @@ enum Command {
     Addr2line(cmd::addr2line::Args),
     /// Disassembly in Go (Plan 9), GNU or Intel syntax
     Disasm(cmd::disasm::Args),
+    /// Every syscall site of a binary and the call paths from main.main to it
+    Syscalls(cmd::syscalls::Args),
     /// strace-style live tracing with decoded arguments
     Trace(cmd::trace::Args),
 }
@@ -42,6 +44,7 @@ fn main() -> ExitCode {
         Command::Funcs(args) => cmd::funcs::run(args),
         Command::Addr2line(args) => cmd::addr2line::run(args),
         Command::Disasm(args) => cmd::disasm::run(args),
+        Command::Syscalls(args) => cmd::syscalls::run(args),
         Command::Trace(args) => cmd::trace::run(args),
     };
     match result {

@@ -6,6 +6,7 @@ pub mod addr2line;
 pub mod disasm;
 pub mod funcs;
 pub mod inspect;
+pub mod syscalls;
 pub mod trace;
 
 /// True when the error is a write to a closed pipe (`rabbithole ... | head`),

@@ -1,0 +1,265 @@
+//! The static call graph: every function of the pclntab decoded once, with
+//! its direct calls, tail jumps, syscall instructions and calls into
+//! imported (libc) functions.
+
+use crate::imports::Stubs;
+use disasm::{Flow, Inst};
+use gobin::pclntab::Abi;
+use gobin::GoBinary;
+use serde::Serialize;
+use std::collections::HashMap;
+
+/// How control gets from one function to the next.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Via {
+    /// A `CALL` / `BL`.
+    Call,
+    /// A `JMP` / `B` to another function's entry: the callee returns
+    /// straight to our caller, so no stack shows this hop.
+    TailJump,
+    /// The callee was inlined at the call site.
+    Inlined,
+    /// The callee's address is loaded from data and called later through a
+    /// register (darwin's `libc_*_trampoline_addr` words).
+    FnPointer,
+}
+
+impl Via {
+    /// Text used in tables.
+    pub fn name(self) -> &'static str {
+        match self {
+            Via::Call => "call",
+            Via::TailJump => "tail jump",
+            Via::Inlined => "inlined",
+            Via::FnPointer => "fn pointer",
+        }
+    }
+}
+
+/// One function of the graph.
+#[derive(Clone, Debug)]
+pub struct Node {
+    /// Go name.
+    pub name: String,
+    /// Entry address.
+    pub entry: u64,
+    /// End address (exclusive).
+    pub end: u64,
+    /// Calling convention class.
+    pub abi: Abi,
+    /// Written in assembly.
+    pub asm: bool,
+}
+
+/// A direct edge between two functions.
+#[derive(Clone, Copy, Debug)]
+pub struct Edge {
+    /// Caller node index.
+    pub from: usize,
+    /// Callee node index.
+    pub to: usize,
+    /// Address of the instruction that makes the hop.
+    pub pc: u64,
+    /// How.
+    pub via: Via,
+}
+
+/// An instruction that enters the kernel or libc.
+#[derive(Clone, Debug)]
+pub struct RawSite {
+    /// Function containing it.
+    pub func: usize,
+    /// Instruction address.
+    pub pc: u64,
+    /// What kind of entry.
+    pub kind: crate::SiteKind,
+    /// For libc sites: the imported symbol and its library.
+    pub import: Option<(String, Option<String>)>,
+}
+
+/// The whole-program graph.
+pub struct Graph {
+    /// Functions in pclntab order (sorted by entry).
+    pub nodes: Vec<Node>,
+    /// All edges.
+    pub edges: Vec<Edge>,
+    /// Outgoing edge indices per node.
+    pub out: Vec<Vec<usize>>,
+    /// Incoming edge indices per node.
+    pub into: Vec<Vec<usize>>,
+    /// Syscall and libc sites.
+    pub sites: Vec<RawSite>,
+    by_entry: HashMap<u64, usize>,
+}
+
+impl Graph {
+    /// Decodes every function of `go` and links the graph.
+    pub fn build(go: &GoBinary<'_>) -> Graph {
+        let arch = crate::disasm_arch(go);
+        let stubs = Stubs::read(go);
+        let mut nodes = Vec::with_capacity(go.pclntab.len());
+        for f in go.pclntab.funcs() {
+            nodes.push(Node {
+                name: f.name().to_string(),
+                entry: f.entry(),
+                end: f.end(),
+                abi: go.abi(&f).0,
+                asm: f.is_asm(),
+            });
+        }
+        let by_entry: HashMap<u64, usize> = nodes
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.entry, i))
+            .collect();
+        let mut edges = Vec::new();
+        let mut sites = Vec::new();
+        let Some(arch) = arch else {
+            return Graph::link(nodes, edges, sites, by_entry);
+        };
+        for (i, n) in nodes.iter().enumerate() {
+            let Some(code) = go.bin.read_va(n.entry, n.end.saturating_sub(n.entry)) else {
+                continue;
+            };
+            let insts = disasm::decode_all(arch, code, n.entry);
+            let scan = Scan {
+                go,
+                stubs: &stubs,
+                by_entry: &by_entry,
+                macho: go.bin.format == model::Format::Macho,
+                code,
+                nodes: &nodes,
+            };
+            for (k, inst) in insts.iter().enumerate() {
+                scan.inst(i, n, &insts, k, inst, &mut edges, &mut sites);
+            }
+        }
+        Graph::link(nodes, edges, sites, by_entry)
+    }
+
+    fn link(
+        nodes: Vec<Node>,
+        edges: Vec<Edge>,
+        sites: Vec<RawSite>,
+        by_entry: HashMap<u64, usize>,
+    ) -> Graph {
+        let mut out = vec![Vec::new(); nodes.len()];
+        let mut into = vec![Vec::new(); nodes.len()];
+        for (k, e) in edges.iter().enumerate() {
+            out[e.from].push(k);
+            into[e.to].push(k);
+        }
+        Graph {
+            nodes,
+            edges,
+            out,
+            into,
+            sites,
+            by_entry,
+        }
+    }
+
+    /// The node whose entry is exactly `addr`.
+    pub fn node_at_entry(&self, addr: u64) -> Option<usize> {
+        self.by_entry.get(&addr).copied()
+    }
+
+    /// Nodes whose name equals `name`.
+    pub fn nodes_named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = usize> + 'a {
+        self.nodes
+            .iter()
+            .enumerate()
+            .filter(move |(_, n)| n.name == name)
+            .map(|(i, _)| i)
+    }
+}
+
+struct Scan<'a, 'data> {
+    go: &'a GoBinary<'data>,
+    stubs: &'a Stubs,
+    by_entry: &'a HashMap<u64, usize>,
+    macho: bool,
+    code: &'a [u8],
+    nodes: &'a [Node],
+}
+
+impl Scan<'_, '_> {
+    #[allow(clippy::too_many_arguments)]
+    fn inst(
+        &self,
+        i: usize,
+        n: &Node,
+        insts: &[Inst],
+        k: usize,
+        inst: &Inst,
+        edges: &mut Vec<Edge>,
+        sites: &mut Vec<RawSite>,
+    ) {
+        let (go, stubs, by_entry) = (self.go, self.stubs, self.by_entry);
+        match inst.flow {
+            Flow::Syscall => {
+                let kind = match inst.arch() {
+                    disasm::Arch::Amd64 => crate::SiteKind::Syscall,
+                    disasm::Arch::Arm64 => crate::SiteKind::Svc,
+                };
+                sites.push(RawSite {
+                    func: i,
+                    pc: inst.addr,
+                    kind,
+                    import: None,
+                });
+            }
+            Flow::Call | Flow::Jump => {
+                let Some(t) = inst.target else { return };
+                if let Some(&to) = by_entry.get(&t) {
+                    let via = if inst.flow == Flow::Call {
+                        Via::Call
+                    } else if t == n.entry {
+                        return;
+                    } else {
+                        Via::TailJump
+                    };
+                    edges.push(Edge {
+                        from: i,
+                        to,
+                        pc: inst.addr,
+                        via,
+                    });
+                } else if let Some(import) = stubs.import_at(t) {
+                    sites.push(RawSite {
+                        func: i,
+                        pc: inst.addr,
+                        kind: crate::SiteKind::Libc,
+                        import: Some(import),
+                    });
+                }
+            }
+            // darwin: wrappers load `libc_X_trampoline_addr` words and hand the
+            // trampoline to syscall.syscall; the runtime takes the address of its
+            // own ABI0 dispatchers (`syscallN_trampoline`, `runtime.syscall`)
+            // for libcCall. Both become fn-pointer edges.
+            Flow::Next if self.macho => {
+                let target = match crate::dataflow::pc_relative(self.code, n.entry, insts, k) {
+                    Some(crate::dataflow::PcRel::Load(addr)) => go.bin.read_ptr(addr),
+                    Some(crate::dataflow::PcRel::Address(addr)) => Some(addr),
+                    None => None,
+                };
+                let Some(&to) = target.and_then(|v| by_entry.get(&v)) else {
+                    return;
+                };
+                let callee = &self.nodes[to];
+                let dispatcher = callee.asm && callee.name.starts_with("runtime.");
+                if (callee.name.ends_with("_trampoline") || dispatcher) && to != i {
+                    edges.push(Edge {
+                        from: i,
+                        to,
+                        pc: inst.addr,
+                        via: Via::FnPointer,
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+}

@@ -1,0 +1,371 @@
+//! Paths through the call graph: shortest-path counts, bounded enumeration
+//! of simple paths (shortest first), and the hop-by-hop description with
+//! inlined frames expanded.
+
+use crate::graph::{Graph, Via};
+use crate::{Site, SiteKind};
+use gobin::GoBinary;
+use serde::Serialize;
+use std::collections::VecDeque;
+
+/// One hop of a path: a function and how it was reached.
+#[derive(Clone, Debug, Serialize)]
+pub struct Hop {
+    /// Go function name.
+    pub function: String,
+    /// How control got here from the previous hop (`start` for the first).
+    pub via: String,
+    /// File of the position this function is at when it makes the next hop
+    /// (or reaches the site).
+    pub file: String,
+    /// Line of that position.
+    pub line: u32,
+    /// ABI class (`ABIInternal`, `ABI0`, `wrapper`); inlined frames have the
+    /// class of the function they were inlined into.
+    pub abi: String,
+    /// Written in assembly.
+    pub asm: bool,
+    /// Address of the instruction that makes the next hop (or the site).
+    pub pc: u64,
+    /// That instruction in Go syntax.
+    pub instruction: Option<String>,
+    /// A note on this hop (`pointer loaded by X, called by Y`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// A path from the start function to a site.
+#[derive(Clone, Debug, Serialize)]
+pub struct Path {
+    /// Hops, start function first, the site's function last.
+    pub hops: Vec<Hop>,
+    /// Site address.
+    pub site: u64,
+    /// Site kind.
+    pub kind: SiteKind,
+    /// The syscall number this path passes, when a constant reaches it.
+    pub number: Option<u64>,
+    /// Its name (or the imported function's).
+    pub name: Option<String>,
+    /// Library of a libc import.
+    pub library: Option<String>,
+    /// Where the number was set: function and instruction.
+    pub number_set_by: Option<String>,
+}
+
+/// Per node: (number of shortest paths from `from`, their length).
+pub fn shortest_counts(g: &Graph, from: usize) -> Vec<(u64, Option<usize>)> {
+    let n = g.nodes.len();
+    let mut dist = vec![usize::MAX; n];
+    let mut count = vec![0u64; n];
+    let mut queue = VecDeque::new();
+    if from < n {
+        dist[from] = 0;
+        count[from] = 1;
+        queue.push_back(from);
+    }
+    while let Some(u) = queue.pop_front() {
+        for &e in &g.out[u] {
+            let v = g.edges[e].to;
+            if dist[v] == usize::MAX {
+                dist[v] = dist[u] + 1;
+                queue.push_back(v);
+            }
+            if dist[v] == dist[u] + 1 {
+                count[v] = count[v].saturating_add(count[u]);
+            }
+        }
+    }
+    (0..n)
+        .map(|v| {
+            if dist[v] == usize::MAX {
+                (0, None)
+            } else {
+                (count[v], Some(dist[v]))
+            }
+        })
+        .collect()
+}
+
+/// Distances to `target` along edges (reverse BFS).
+fn distances_to(g: &Graph, target: usize) -> Vec<usize> {
+    let mut dist = vec![usize::MAX; g.nodes.len()];
+    let mut queue = VecDeque::new();
+    dist[target] = 0;
+    queue.push_back(target);
+    while let Some(v) = queue.pop_front() {
+        for &e in &g.into[v] {
+            let u = g.edges[e].from;
+            if dist[u] == usize::MAX {
+                dist[u] = dist[v] + 1;
+                queue.push_back(u);
+            }
+        }
+    }
+    dist
+}
+
+/// Work bound for enumeration, so a dense graph cannot hang the command.
+const BUDGET: usize = 200_000;
+/// How much longer than the shortest a listed path may be.
+const SLACK: usize = 3;
+
+/// Up to `limit` simple paths (as edge lists) from `from` to `target`,
+/// shortest first; cycles are never entered twice.
+pub fn enumerate(g: &Graph, from: usize, target: usize, limit: usize) -> Vec<Vec<usize>> {
+    let dist = distances_to(g, target);
+    if from >= g.nodes.len() || dist[from] == usize::MAX {
+        return Vec::new();
+    }
+    let mut found = Vec::new();
+    let mut budget = BUDGET;
+    for len in dist[from]..=dist[from] + SLACK {
+        let mut on_path = vec![false; g.nodes.len()];
+        let mut stack = Vec::new();
+        on_path[from] = true;
+        walk(
+            g,
+            &dist,
+            from,
+            target,
+            len,
+            &mut on_path,
+            &mut stack,
+            &mut found,
+            limit,
+            &mut budget,
+        );
+        if found.len() >= limit || budget == 0 {
+            break;
+        }
+    }
+    found
+}
+
+#[allow(clippy::too_many_arguments)]
+fn walk(
+    g: &Graph,
+    dist: &[usize],
+    u: usize,
+    target: usize,
+    remaining: usize,
+    on_path: &mut [bool],
+    stack: &mut Vec<usize>,
+    found: &mut Vec<Vec<usize>>,
+    limit: usize,
+    budget: &mut usize,
+) {
+    if found.len() >= limit || *budget == 0 {
+        return;
+    }
+    *budget -= 1;
+    if u == target {
+        if remaining == 0 {
+            found.push(stack.clone());
+        }
+        return;
+    }
+    if remaining == 0 {
+        return;
+    }
+    let mut seen = Vec::new();
+    for &e in &g.out[u] {
+        let v = g.edges[e].to;
+        // One edge per callee is enough: several calls from the same
+        // function to the same callee are one hop.
+        if on_path[v] || dist[v] > remaining - 1 || seen.contains(&v) {
+            continue;
+        }
+        seen.push(v);
+        on_path[v] = true;
+        stack.push(e);
+        walk(
+            g,
+            dist,
+            v,
+            target,
+            remaining - 1,
+            on_path,
+            stack,
+            found,
+            limit,
+            budget,
+        );
+        stack.pop();
+        on_path[v] = false;
+    }
+}
+
+/// Names for branch targets: the graph's functions.
+pub(crate) struct NodeSymbols<'g>(pub &'g Graph);
+
+impl disasm::SymbolLookup for NodeSymbols<'_> {
+    fn lookup(&self, addr: u64) -> Option<(&str, u64)> {
+        let nodes = &self.0.nodes;
+        let i = nodes.partition_point(|n| n.entry <= addr).checked_sub(1)?;
+        let n = &nodes[i];
+        (addr < n.end).then_some((n.name.as_str(), n.entry))
+    }
+}
+
+fn instruction_at(go: &GoBinary<'_>, g: &Graph, pc: u64) -> Option<String> {
+    let arch = crate::disasm_arch(go)?;
+    let code = go.bin.read_va(pc, 16).or_else(|| go.bin.read_va(pc, 4))?;
+    let inst = disasm::decode(arch, code, pc);
+    Some(inst.to_string(disasm::Syntax::Go, &NodeSymbols(g)))
+}
+
+/// Expands a path of edges into hops, inlined frames included.
+pub fn hops(go: &GoBinary<'_>, g: &Graph, edges: &[usize], site: &Site) -> Vec<Hop> {
+    let mut out = Vec::new();
+    let mut via = "start".to_string();
+    let mut note = None;
+    let mut i = 0;
+    let first = edges.first().map(|&e| g.edges[e].from).unwrap_or(site.node);
+    let mut node = first;
+    loop {
+        let (pc, next) = match edges.get(i) {
+            Some(&e) => (g.edges[e].pc, Some(e)),
+            None => (site.addr, None),
+        };
+        push_with_inlines(go, g, node, pc, &via, note.take(), &mut out);
+        let Some(e) = next else { break };
+        let edge = g.edges[e];
+        if edge.via == Via::FnPointer {
+            // Show how the pointer travels: the calls from here to the
+            // function that makes the indirect call.
+            if let Some(chain) = dispatch_chain(g, edge.from, edge.to) {
+                if let Some(last) = out.last_mut() {
+                    last.note = Some(format!(
+                        "takes the address of {} and passes it down",
+                        g.nodes[edge.to].name
+                    ));
+                }
+                for (k, &ce) in chain.iter().enumerate() {
+                    let c = g.edges[ce];
+                    let next_pc = chain.get(k + 1).map(|&n| g.edges[n].pc);
+                    let v = c.via.name().to_string();
+                    let pc = next_pc.unwrap_or(c.pc);
+                    push_with_inlines(go, g, c.to, pc, &v, None, &mut out);
+                    if next_pc.is_none() {
+                        if let Some(last) = out.last_mut() {
+                            last.instruction = None;
+                            last.note = Some(format!(
+                                "calls {} through a register",
+                                g.nodes[edge.to].name
+                            ));
+                        }
+                    }
+                }
+                via = "indirect call".into();
+            } else {
+                via = Via::FnPointer.name().into();
+            }
+        } else {
+            via = edge.via.name().into();
+        }
+        node = edge.to;
+        i += 1;
+    }
+    if site.kind == SiteKind::Libc {
+        out.push(Hop {
+            function: site.name.clone().unwrap_or_else(|| "?".into()),
+            via: "libc import".into(),
+            file: site.library.clone().unwrap_or_default(),
+            line: 0,
+            abi: "C".into(),
+            asm: false,
+            pc: 0,
+            instruction: None,
+            note: Some("imported symbol, bound by the dynamic loader".into()),
+        });
+    }
+    out
+}
+
+/// From `from`, the shortest chain of edges to a dispatcher: a function
+/// whose address is taken (fn-pointer target) other than `target` and the
+/// libc trampolines, i.e. the runtime routine that makes the indirect call.
+fn dispatch_chain(g: &Graph, from: usize, target: usize) -> Option<Vec<usize>> {
+    let is_dispatcher = |v: usize| {
+        v != target
+            && !g.nodes[v].name.contains("libc_")
+            && g.into[v].iter().any(|&e| g.edges[e].via == Via::FnPointer)
+    };
+    let mut prev: Vec<Option<usize>> = vec![None; g.nodes.len()];
+    let mut seen = vec![false; g.nodes.len()];
+    let mut queue = VecDeque::new();
+    seen[from] = true;
+    queue.push_back(from);
+    while let Some(u) = queue.pop_front() {
+        if u != from && is_dispatcher(u) {
+            let mut chain = Vec::new();
+            let mut v = u;
+            while let Some(e) = prev[v] {
+                chain.push(e);
+                v = g.edges[e].from;
+            }
+            chain.reverse();
+            return Some(chain);
+        }
+        for &e in &g.out[u] {
+            let v = g.edges[e].to;
+            if seen[v] || g.nodes[v].name.contains("libc_") {
+                continue;
+            }
+            seen[v] = true;
+            prev[v] = Some(e);
+            queue.push_back(v);
+        }
+    }
+    None
+}
+
+fn push_with_inlines(
+    go: &GoBinary<'_>,
+    g: &Graph,
+    node: usize,
+    pc: u64,
+    via: &str,
+    note: Option<String>,
+    out: &mut Vec<Hop>,
+) {
+    let n = &g.nodes[node];
+    let frames = go.pclntab.frames_at(pc);
+    let instruction = instruction_at(go, g, pc);
+    // frames: innermost first, the physical function last.
+    let physical = frames.last();
+    out.push(Hop {
+        function: n.name.clone(),
+        via: via.to_string(),
+        file: physical.map(|f| f.file.clone()).unwrap_or_default(),
+        line: physical.map(|f| f.line).unwrap_or(0),
+        abi: n.abi.name().to_string(),
+        asm: n.asm,
+        pc,
+        instruction: if frames.len() > 1 {
+            None
+        } else {
+            instruction.clone()
+        },
+        note,
+    });
+    let inlined = frames.len().saturating_sub(1);
+    for (k, f) in frames.iter().take(inlined).rev().enumerate() {
+        out.push(Hop {
+            function: f.function.clone(),
+            via: "inlined".into(),
+            file: f.file.clone(),
+            line: f.line,
+            abi: n.abi.name().to_string(),
+            asm: false,
+            pc,
+            instruction: if k + 1 == inlined {
+                instruction.clone()
+            } else {
+                None
+            },
+            note: None,
+        });
+    }
+}
