@@ -155,7 +155,7 @@ fn slice_text(o: &mut String, r: &Report) {
         "flags",
         [
             yes_no(r.pie, "PIE", "not PIE"),
-            yes_no(r.stripped, "stripped", "symbols"),
+            yes_no(r.stripped, "stripped", "not stripped"),
             yes_no(r.dwarf, "DWARF", "no DWARF"),
             yes_no(r.cgo, "cgo", "no cgo"),
         ]
