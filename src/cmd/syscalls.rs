@@ -106,18 +106,14 @@ fn target(an: &Analysis<'_, '_>, t: &str) -> anyhow::Result<Want> {
     if let Ok(n) = t.parse::<u64>() {
         return Ok(Want::Number(n));
     }
+    // Linux numbers syscalls; darwin Go calls libc functions by name.
     if let Some(n) = an.syscall_number(t) {
-        if an.sites.iter().any(|s| s.kind != analysis::SiteKind::Libc) {
-            return Ok(Want::Number(n));
-        }
+        return Ok(Want::Number(n));
     }
     if an.sites.iter().any(|s| s.name.as_deref() == Some(t)) {
         return Ok(Want::Import(t.to_string()));
     }
-    match an.syscall_number(t) {
-        Some(n) => Ok(Want::Number(n)),
-        None => Err(anyhow!("unknown syscall name")),
-    }
+    Err(anyhow!("no syscall or imported function named {t}"))
 }
 
 fn site_may_match(an: &Analysis<'_, '_>, site: &Site, w: &Want) -> bool {

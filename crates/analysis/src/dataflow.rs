@@ -237,9 +237,23 @@ pub fn pc_relative(code: &[u8], base: u64, insts: &[Inst], k: usize) -> Option<P
             let rn = (word >> 5) & 0x1f;
             let imm12 = u64::from((word >> 10) & 0xfff);
             let imm = if load { imm12 * 8 } else { imm12 };
-            let prev = insts.get(k.checked_sub(1)?)?;
-            let poff = usize::try_from(prev.addr.checked_sub(base)?).ok()?;
-            let pw = u32::from_le_bytes(code.get(poff..poff + 4)?.try_into().ok()?);
+            let word_at = |i: usize| -> Option<(u64, u32)> {
+                let inst = insts.get(i)?;
+                let off = usize::try_from(inst.addr.checked_sub(base)?).ok()?;
+                let w = u32::from_le_bytes(code.get(off..off + 4)?.try_into().ok()?);
+                Some((inst.addr, w))
+            };
+            let (mut paddr, mut pw) = word_at(k.checked_sub(1)?)?;
+            let mut extra = 0;
+            // `ADRP Xn; ADD $lo, Xn, Xn; MOVD (Xn), Xt` (Go 1.19-era darwin).
+            if load
+                && pw & 0xffc0_0000 == 0x9100_0000
+                && (pw & 0x1f) == rn
+                && (pw >> 5) & 0x1f == rn
+            {
+                extra = u64::from((pw >> 10) & 0xfff);
+                (paddr, pw) = word_at(k.checked_sub(2)?)?;
+            }
             // ADRP Xd, label: op=1, bits 28..24 = 10000.
             if pw & 0x9f00_0000 != 0x9000_0000 || (pw & 0x1f) != rn {
                 return None;
@@ -249,8 +263,8 @@ pub fn pc_relative(code: &[u8], base: u64, insts: &[Inst], k: usize) -> Option<P
             let raw = (immhi << 2) | immlo;
             // Sign-extend the 21-bit page count.
             let pages = ((raw << 43) as i64) >> 43;
-            let page = (prev.addr & !0xfff).checked_add_signed(pages.checked_mul(4096)?)?;
-            let addr = page.checked_add(imm)?;
+            let page = (paddr & !0xfff).checked_add_signed(pages.checked_mul(4096)?)?;
+            let addr = page.checked_add(extra)?.checked_add(imm)?;
             Some(if load {
                 PcRel::Load(addr)
             } else {

@@ -50,6 +50,8 @@ pub struct Node {
     pub abi: Abi,
     /// Written in assembly.
     pub asm: bool,
+    /// Contains a call through a register.
+    pub indirect: bool,
 }
 
 /// A direct edge between two functions.
@@ -106,6 +108,7 @@ impl Graph {
                 end: f.end(),
                 abi: go.abi(&f).0,
                 asm: f.is_asm(),
+                indirect: false,
             });
         }
         let by_entry: HashMap<u64, usize> = nodes
@@ -115,6 +118,7 @@ impl Graph {
             .collect();
         let mut edges = Vec::new();
         let mut sites = Vec::new();
+        let mut indirect = Vec::new();
         let Some(arch) = arch else {
             return Graph::link(nodes, edges, sites, by_entry);
         };
@@ -133,7 +137,13 @@ impl Graph {
             };
             for (k, inst) in insts.iter().enumerate() {
                 scan.inst(i, n, &insts, k, inst, &mut edges, &mut sites);
+                if inst.flow == Flow::Call && inst.target.is_none() {
+                    indirect.push(i);
+                }
             }
+        }
+        for i in indirect {
+            nodes[i].indirect = true;
         }
         Graph::link(nodes, edges, sites, by_entry)
     }
@@ -213,6 +223,13 @@ impl Scan<'_, '_> {
             Flow::Call | Flow::Jump => {
                 let Some(t) = inst.target else { return };
                 if let Some(&to) = by_entry.get(&t) {
+                    // Every prologue's stack check calls morestack: that is
+                    // the runtime growing the stack, not a call the code
+                    // makes, and following it leads everywhere through the
+                    // crash paths.
+                    if self.nodes[to].name.starts_with("runtime.morestack") {
+                        return;
+                    }
                     let via = if inst.flow == Flow::Call {
                         Via::Call
                     } else if t == n.entry {

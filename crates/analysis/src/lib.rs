@@ -160,8 +160,12 @@ impl<'a, 'data> Analysis<'a, 'data> {
             .map(|i| i.name.to_string())
     }
 
-    /// Number of syscall `name` on this binary's architecture.
+    /// Number of syscall `name` on this binary's architecture (Linux only:
+    /// darwin binaries reach the kernel through libc, by name).
     pub fn syscall_number(&self, name: &str) -> Option<u64> {
+        if self.go.bin.os != model::Os::Linux {
+            return None;
+        }
         syscalls::table(self.go.bin.arch)
             .and_then(|t| t.by_name(name))
             .map(|i| i.nr)

@@ -231,39 +231,11 @@ pub fn hops(go: &GoBinary<'_>, g: &Graph, edges: &[usize], site: &Site) -> Vec<H
         push_with_inlines(go, g, node, pc, &via, note.take(), &mut out);
         let Some(e) = next else { break };
         let edge = g.edges[e];
-        if edge.via == Via::FnPointer {
-            // Show how the pointer travels: the calls from here to the
-            // function that makes the indirect call.
-            if let Some(chain) = dispatch_chain(g, edge.from, edge.to) {
-                if let Some(last) = out.last_mut() {
-                    last.note = Some(format!(
-                        "takes the address of {} and passes it down",
-                        g.nodes[edge.to].name
-                    ));
-                }
-                for (k, &ce) in chain.iter().enumerate() {
-                    let c = g.edges[ce];
-                    let next_pc = chain.get(k + 1).map(|&n| g.edges[n].pc);
-                    let v = c.via.name().to_string();
-                    let pc = next_pc.unwrap_or(c.pc);
-                    push_with_inlines(go, g, c.to, pc, &v, None, &mut out);
-                    if next_pc.is_none() {
-                        if let Some(last) = out.last_mut() {
-                            last.instruction = None;
-                            last.note = Some(format!(
-                                "calls {} through a register",
-                                g.nodes[edge.to].name
-                            ));
-                        }
-                    }
-                }
-                via = "indirect call".into();
-            } else {
-                via = Via::FnPointer.name().into();
-            }
+        via = if edge.via == Via::FnPointer {
+            expand_pointer(go, g, edge.from, edge.to, &mut out, 0)
         } else {
-            via = edge.via.name().into();
-        }
+            edge.via.name().into()
+        };
         node = edge.to;
         i += 1;
     }
@@ -283,34 +255,64 @@ pub fn hops(go: &GoBinary<'_>, g: &Graph, edges: &[usize], site: &Site) -> Vec<H
     out
 }
 
-/// From `from`, the shortest chain of edges to a dispatcher: a function
-/// whose address is taken (fn-pointer target) other than `target` and the
-/// libc trampolines, i.e. the runtime routine that makes the indirect call.
-fn dispatch_chain(g: &Graph, from: usize, target: usize) -> Option<Vec<usize>> {
-    let is_dispatcher = |v: usize| {
-        v != target
-            && !g.nodes[v].name.contains("libc_")
-            && g.into[v].iter().any(|&e| g.edges[e].via == Via::FnPointer)
+/// A fn-pointer hop `from -> to`: `from` takes `to`'s address and passes it
+/// down; some assembly routine calls it through a register. Emits the calls
+/// from `from` to that routine and returns the `via` text for `to`.
+fn expand_pointer(
+    go: &GoBinary<'_>,
+    g: &Graph,
+    from: usize,
+    to: usize,
+    out: &mut Vec<Hop>,
+    depth: usize,
+) -> String {
+    let Some(chain) = dispatch_chain(g, from, to).filter(|_| depth < 3) else {
+        return Via::FnPointer.name().into();
     };
+    if let Some(last) = out.last_mut() {
+        last.note = Some(format!(
+            "takes the address of {} and passes it down",
+            g.nodes[to].name
+        ));
+    }
+    for (k, &ce) in chain.iter().enumerate() {
+        let c = g.edges[ce];
+        let v = if c.via == Via::FnPointer {
+            expand_pointer(go, g, c.from, c.to, out, depth + 1)
+        } else {
+            c.via.name().to_string()
+        };
+        match chain.get(k + 1) {
+            Some(&n) => push_with_inlines(go, g, c.to, g.edges[n].pc, &v, None, out),
+            None => {
+                push_with_inlines(go, g, c.to, g.nodes[c.to].entry, &v, None, out);
+                if let Some(last) = out.last_mut() {
+                    last.instruction = None;
+                    last.note = Some(format!("calls {} through a register", g.nodes[to].name));
+                }
+            }
+        }
+    }
+    "indirect call".into()
+}
+
+/// From `from`, the shortest chain of edges to the first assembly routine
+/// that calls through a register: where the pointer `from` handed down is
+/// finally called (`asmcgocall`, darwin's `syscallN_trampoline`, Go 1.19's
+/// `runtime.syscall`). Paths never go through other libc trampolines.
+fn dispatch_chain(g: &Graph, from: usize, target: usize) -> Option<Vec<usize>> {
     let mut prev: Vec<Option<usize>> = vec![None; g.nodes.len()];
     let mut seen = vec![false; g.nodes.len()];
     let mut queue = VecDeque::new();
     seen[from] = true;
     queue.push_back(from);
     while let Some(u) = queue.pop_front() {
-        if u != from && is_dispatcher(u) {
-            let mut chain = Vec::new();
-            let mut v = u;
-            while let Some(e) = prev[v] {
-                chain.push(e);
-                v = g.edges[e].from;
-            }
-            chain.reverse();
-            return Some(chain);
+        if u != from && g.nodes[u].asm && g.nodes[u].indirect {
+            return Some(chain_to(g, &prev, u));
         }
         for &e in &g.out[u] {
             let v = g.edges[e].to;
-            if seen[v] || g.nodes[v].name.contains("libc_") {
+            if seen[v] || v == target || g.nodes[v].name.contains("libc_") {
                 continue;
             }
             seen[v] = true;
@@ -319,6 +321,16 @@ fn dispatch_chain(g: &Graph, from: usize, target: usize) -> Option<Vec<usize>> {
         }
     }
     None
+}
+
+fn chain_to(g: &Graph, prev: &[Option<usize>], mut v: usize) -> Vec<usize> {
+    let mut chain = Vec::new();
+    while let Some(e) = prev[v] {
+        chain.push(e);
+        v = g.edges[e].from;
+    }
+    chain.reverse();
+    chain
 }
 
 fn push_with_inlines(

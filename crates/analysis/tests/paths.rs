@@ -144,28 +144,61 @@ fn linux_arm64_svc_number_64() {
     assert_eq!(paths[0].hops[0].function, "main.main");
 }
 
+/// darwin: x/sys loads `libc_write_trampoline_addr`, hands the pointer to
+/// syscall.syscall, the runtime switches to g0 in asmcgocall and calls its
+/// dispatcher, which calls the trampoline, which jumps to libSystem's
+/// `write` stub (go-internals 6.4).
 #[test]
 fn darwin_arm64_reaches_libsystem_write() {
-    let data = load("syscall_minimal-go1.27-darwin-arm64");
-    let go = GoBinary::parse(&data).expect("parse");
-    let from = Analysis::new(&go, None).function("main.main").unwrap();
-    let an = Analysis::new(&go, Some(from));
-    let site = an
-        .sites
-        .iter()
-        .find(|s| {
-            s.kind == SiteKind::Libc
-                && s.name.as_deref() == Some("write")
-                && s.function == "libc_write_trampoline"
-        })
-        .expect("x/sys's libc write site");
-    assert_eq!(site.library.as_deref(), Some("/usr/lib/libSystem.B.dylib"));
-    let paths = an.paths_to(from, site.addr, 1, None);
-    let names: Vec<&str> = paths[0].hops.iter().map(|h| h.function.as_str()).collect();
-    assert_eq!(names.first(), Some(&"main.main"));
-    assert!(names.contains(&"syscall.syscall"), "{names:?}");
-    assert!(names.iter().any(|n| n.ends_with("libc_write_trampoline")));
-    assert_eq!(names.last(), Some(&"write"));
+    for (version, dispatcher) in [
+        ("go1.19", "runtime.syscall"),
+        ("go1.23", "runtime.syscall"),
+        ("go1.27", "runtime.syscallN_trampoline"),
+    ] {
+        let data = load(&format!("syscall_minimal-{version}-darwin-arm64"));
+        let go = GoBinary::parse(&data).expect("parse");
+        let from = Analysis::new(&go, None).function("main.main").unwrap();
+        let an = Analysis::new(&go, Some(from));
+        let site = an
+            .sites
+            .iter()
+            .find(|s| {
+                s.kind == SiteKind::Libc
+                    && s.name.as_deref() == Some("write")
+                    && s.function == "libc_write_trampoline"
+            })
+            .expect("x/sys's libc write site");
+        assert_eq!(site.library.as_deref(), Some("/usr/lib/libSystem.B.dylib"));
+        let paths = an.paths_to(from, site.addr, 1, None);
+        let hops: Vec<(&str, &str)> = paths[0]
+            .hops
+            .iter()
+            .map(|h| (h.function.as_str(), h.via.as_str()))
+            .collect();
+        let names: Vec<&str> = hops.iter().map(|h| h.0).collect();
+        assert_eq!(
+            names[..4],
+            [
+                "main.main",
+                "golang.org/x/sys/unix.Write",
+                "golang.org/x/sys/unix.write",
+                "syscall.syscall"
+            ],
+            "{version}: {hops:?}"
+        );
+        let tail = &hops[hops.len() - 5..];
+        assert_eq!(
+            tail,
+            [
+                ("runtime.libcCall", "call"),
+                ("runtime.asmcgocall", "call"),
+                (dispatcher, "indirect call"),
+                ("libc_write_trampoline", "indirect call"),
+                ("write", "libc import"),
+            ],
+            "{version}: {hops:?}"
+        );
+    }
 }
 
 /// Every SYSCALL instruction in `go tool objdump`'s listing is a site.
