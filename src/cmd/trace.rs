@@ -57,7 +57,8 @@ pub struct Args {
     /// Unabbreviated structs and environments
     #[arg(short = 'v')]
     pub verbose: bool,
-    /// Quieter: -q hides attach/detach notes, -qq also `+++ exited` lines
+    /// Quieter: -q hides attach/detach notes, -qq also `+++ exited with`
+    /// lines (deaths by signal are still shown, as strace does)
     #[arg(short = 'q', action = clap::ArgAction::Count)]
     pub quiet: u8,
     /// JSON Lines, one object per event (syscall, signal, exit)
@@ -711,7 +712,7 @@ impl Sink for Output {
                     how: &how,
                 };
                 self.json_line(tid, &ev);
-            } else if self.quiet < 2 {
+            } else if self.quiet < 2 || matches!(how, ProcessExit::Killed { .. }) {
                 let at = self.now();
                 if let Some(s) = self.stream(tid) {
                     let text = s.printer.exited(tid, &how, at);

@@ -12,17 +12,21 @@
 //! `// SAFETY:` line.
 #![deny(missing_docs)]
 
+pub mod breakpoint;
 pub mod clock;
 mod engine;
 mod error;
 mod event;
 pub mod fake;
+pub mod goroutine;
 pub mod interrupt;
 mod mapped;
 mod seccomp;
 mod spawn;
+pub mod symbolize;
 mod sys;
 mod thread;
+pub mod unwind;
 
 pub use engine::{LiveThread, Options, Outcome, Tracer};
 pub use error::Error;

@@ -125,6 +125,10 @@ pub(crate) fn fork_child(prep: &Prepared, filter: Option<&SeccompFilter>) -> Res
                 && *libc::__errno_location() == libc::EINTR
             {}
             libc::close(sync[0]);
+            // Rust ignores SIGPIPE in rabbithole; an ignored signal stays
+            // ignored across execve, and the traced program must start
+            // with the default, as from a shell.
+            libc::signal(libc::SIGPIPE, libc::SIG_DFL);
             if let Some(prog) = &fprog {
                 let prog_ptr = prog as *const SockFprog;
                 let mut r = libc::syscall(

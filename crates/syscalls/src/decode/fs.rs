@@ -53,7 +53,9 @@ pub(super) fn decoder(name: &str) -> Option<DecodeFn> {
 
 const O_ACCMODE: Xlat = Xlat::new(&[(0, "O_RDONLY"), (1, "O_WRONLY"), (2, "O_RDWR")]);
 
-/// open(2) flags without the access mode (x86_64 and aarch64 values).
+/// open(2) flags without the access mode (x86_64 and aarch64 values), in
+/// the order strace prints them (O_CLOEXEC before O_DIRECTORY, as strace
+/// 6.1 shows `O_RDONLY|O_NONBLOCK|O_CLOEXEC|O_DIRECTORY`).
 const O_FLAGS_X86: &[(u64, &str)] = &[
     (0o100, "O_CREAT"),
     (0o200, "O_EXCL"),
@@ -66,10 +68,10 @@ const O_FLAGS_X86: &[(u64, &str)] = &[
     (0o20000, "O_ASYNC"),
     (0o40000, "O_DIRECT"),
     (0o100000, "O_LARGEFILE"),
-    (0o200000, "O_DIRECTORY"),
     (0o400000, "O_NOFOLLOW"),
     (0o1000000, "O_NOATIME"),
     (0o2000000, "O_CLOEXEC"),
+    (0o200000, "O_DIRECTORY"),
     (0o20200000, "O_TMPFILE"),
     (0o10000000, "O_PATH"),
 ];
@@ -87,10 +89,10 @@ const O_FLAGS_ARM64: &[(u64, &str)] = &[
     (0o20000, "O_ASYNC"),
     (0o200000, "O_DIRECT"),
     (0o400000, "O_LARGEFILE"),
-    (0o40000, "O_DIRECTORY"),
     (0o100000, "O_NOFOLLOW"),
     (0o1000000, "O_NOATIME"),
     (0o2000000, "O_CLOEXEC"),
+    (0o40000, "O_DIRECTORY"),
     (0o20040000, "O_TMPFILE"),
     (0o10000000, "O_PATH"),
 ];

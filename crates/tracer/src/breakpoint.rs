@@ -1,0 +1,568 @@
+//! Software breakpoints and the small stop loop `path` drives them with.
+//!
+//! `path` needs to see each call on the way to one syscall at the moment it
+//! is made (registers and stack words), so it plants `int3` on the `CALL`
+//! and `JMP` instructions of the chain. The general engine resumes every
+//! stop on its own and cannot rewrite registers, so this module has its own
+//! loop: it hands each breakpoint hit and each syscall stop to the caller and
+//! holds that thread until [`Session::advance`] is called again.
+//!
+//! A hit is never resolved by putting the original byte back and
+//! single-stepping: while the byte is restored, another thread could run
+//! through the site unseen. The instruction under the breakpoint is a direct
+//! `CALL`/`JMP` (or a register `CALL`) whose effect is known, so the loop
+//! performs it instead: push the return address, set the pc. The original
+//! bytes stay untouched until [`Session::remove_all`].
+//!
+//! Text is patched through `/proc/PID/mem`, which the kernel lets a ptrace
+//! tracer write even in read-only mappings. linux/amd64 only.
+
+use crate::event::{ExitKind, SyscallEntry, SyscallExit};
+use crate::seccomp::SeccompFilter;
+use crate::sys::{self, Wait};
+use crate::{spawn, Error, Registers, Thread};
+use std::collections::HashMap;
+use std::ffi::{OsStr, OsString};
+use std::fs::File;
+use std::os::unix::fs::FileExt;
+
+const O_TRACESYSGOOD: i32 = 0x01;
+const O_TRACECLONE: i32 = 0x08;
+const O_TRACEEXEC: i32 = 0x10;
+const O_TRACESECCOMP: i32 = 0x80;
+const O_EXITKILL: i32 = 0x0010_0000;
+const INT3: u8 = 0xcc;
+/// `si_code` of a SIGTRAP raised by `int3`.
+const SI_KERNEL: i32 = 0x80;
+
+/// What the instruction under a breakpoint does; the loop performs it when
+/// it resumes a thread stopped there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// A direct call: push `return_to`, continue at `target`.
+    Call {
+        /// Callee entry.
+        target: u64,
+        /// Address of the next instruction.
+        return_to: u64,
+    },
+    /// A call through a general register (x86 register number 0..=15 in
+    /// encoding order: RAX RCX RDX RBX RSP RBP RSI RDI R8..R15).
+    CallRegister {
+        /// Register number.
+        reg: u8,
+        /// Address of the next instruction.
+        return_to: u64,
+    },
+    /// A direct jump to `target`.
+    Jump {
+        /// Destination.
+        target: u64,
+    },
+}
+
+/// What happened, one event per [`Session::advance`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stop {
+    /// The command executed: its image is mapped and no instruction of it
+    /// has run. Plant breakpoints now.
+    Exec {
+        /// Thread (and process) id.
+        tid: i32,
+    },
+    /// A thread reached a breakpoint; it is held before the instruction,
+    /// its registers show `pc` as the program counter.
+    Breakpoint {
+        /// Thread id.
+        tid: i32,
+        /// Address of the instruction.
+        pc: u64,
+    },
+    /// A thread is entering a system call.
+    SyscallEntry {
+        /// Thread id.
+        tid: i32,
+        /// The call.
+        entry: SyscallEntry,
+    },
+    /// A system call returned (only for threads passed to
+    /// [`Session::want_exit`]).
+    SyscallExit {
+        /// Thread id.
+        tid: i32,
+        /// The result.
+        exit: SyscallExit,
+    },
+    /// Every traced thread is gone; how the command ended.
+    Finished(Option<ExitKind>),
+}
+
+struct Tracee {
+    pid: i32,
+    /// Before the command's execve: the calls are rabbithole's own.
+    startup: bool,
+    in_syscall: Option<SyscallEntry>,
+    want_exit: bool,
+}
+
+/// A thread the session holds stopped.
+pub struct Stopped {
+    tid: i32,
+    pid: i32,
+}
+
+impl Thread for Stopped {
+    fn tid(&self) -> i32 {
+        self.tid
+    }
+    fn pid(&self) -> i32 {
+        self.pid
+    }
+    fn registers(&self) -> Result<Registers, Error> {
+        sys::registers(self.tid)
+    }
+    fn read_memory(&self, addr: u64, buf: &mut [u8]) -> Result<usize, Error> {
+        sys::read_memory(self.tid, addr, buf)
+    }
+}
+
+/// A spawned command under breakpoint control.
+pub struct Session {
+    main_pid: i32,
+    tracees: HashMap<i32, Tracee>,
+    /// Planted breakpoints: address -> (original byte, what to perform).
+    breakpoints: HashMap<u64, (u8, Step)>,
+    /// The thread held by the last event and the signal to give it.
+    held: Option<(i32, i32)>,
+    /// Held at a breakpoint: its address.
+    held_at: Option<u64>,
+    seccomp: bool,
+    mem: Option<File>,
+    main_exit: Option<ExitKind>,
+    info: sys::SyscallInfo,
+    program: String,
+    error_fd: Option<i32>,
+}
+
+impl Session {
+    /// Starts `program args...` stopped at nothing yet; the first event is
+    /// [`Stop::Exec`]. With `filter`, only the syscalls it traces stop the
+    /// command (every thread inherits it).
+    pub fn spawn(
+        program: &OsStr,
+        args: &[OsString],
+        filter: Option<&SeccompFilter>,
+    ) -> Result<Session, Error> {
+        if !cfg!(target_arch = "x86_64") {
+            return Err(Error::Os {
+                what: "breakpoints (linux/amd64 only)",
+                source: std::io::Error::from(std::io::ErrorKind::Unsupported),
+            });
+        }
+        let prep = spawn::prepare(program, args)?;
+        let child = spawn::fork_child(&prep, filter)?;
+        let pid = child.pid;
+        let fail = |what: &'static str, e: i32| {
+            let _ = sys::send_signal(pid, libc::SIGKILL);
+            Error::Os {
+                what,
+                source: std::io::Error::from_raw_os_error(e),
+            }
+        };
+        let mut opts = O_TRACESYSGOOD | O_TRACEEXEC | O_TRACECLONE | O_EXITKILL;
+        if filter.is_some() {
+            opts |= O_TRACESECCOMP;
+        }
+        sys::seize(pid, opts).map_err(|e| fail("PTRACE_SEIZE", e))?;
+        sys::interrupt(pid).map_err(|e| fail("PTRACE_INTERRUPT", e))?;
+        loop {
+            match sys::wait_any(Some(pid))? {
+                Wait::Stopped { .. } => break,
+                Wait::Interrupted => continue,
+                _ => return Err(fail("waitpid", libc::ECHILD)),
+            }
+        }
+        let mut s = Session {
+            main_pid: pid,
+            tracees: HashMap::new(),
+            breakpoints: HashMap::new(),
+            held: None,
+            held_at: None,
+            seccomp: filter.is_some(),
+            mem: None,
+            main_exit: None,
+            info: sys::SyscallInfo::default(),
+            program: program.to_string_lossy().into_owned(),
+            error_fd: Some(child.error_read),
+        };
+        s.tracees.insert(
+            pid,
+            Tracee {
+                pid,
+                startup: true,
+                in_syscall: None,
+                want_exit: false,
+            },
+        );
+        s.resume(pid, 0);
+        spawn::release(child.sync_write);
+        Ok(s)
+    }
+
+    /// The command's process id.
+    pub fn main_pid(&self) -> i32 {
+        self.main_pid
+    }
+
+    /// The thread the last event is about, while it is held.
+    pub fn held(&self) -> Option<Stopped> {
+        let (tid, _) = self.held?;
+        let pid = self.tracees.get(&tid)?.pid;
+        Some(Stopped { tid, pid })
+    }
+
+    /// Plants a breakpoint on the instruction at `addr`, which does `step`.
+    pub fn insert(&mut self, addr: u64, step: Step) -> Result<(), Error> {
+        if self.breakpoints.contains_key(&addr) {
+            return Ok(());
+        }
+        let mem = self.mem()?;
+        let mut orig = [0u8; 1];
+        mem.read_exact_at(&mut orig, addr)
+            .map_err(|_| Error::Memory { addr })?;
+        mem.write_all_at(&[INT3], addr)
+            .map_err(|_| Error::Memory { addr })?;
+        self.breakpoints.insert(addr, (orig[0], step));
+        Ok(())
+    }
+
+    /// Puts every original byte back (threads held at one still perform
+    /// its instruction when resumed).
+    pub fn remove_all(&mut self) {
+        let Ok(mem) = self.mem() else { return };
+        let mem = mem.try_clone();
+        if let Ok(mem) = mem {
+            for (&addr, &(orig, _)) in &self.breakpoints {
+                let _ = mem.write_all_at(&[orig], addr);
+            }
+        }
+        self.breakpoints.clear();
+    }
+
+    /// Reports the syscall exit of `tid` (held at its entry).
+    pub fn want_exit(&mut self, tid: i32) {
+        if let Some(t) = self.tracees.get_mut(&tid) {
+            t.want_exit = true;
+        }
+    }
+
+    /// Kills the command (every thread: SIGKILL goes to the process).
+    pub fn kill(&mut self) {
+        let _ = sys::send_signal(self.main_pid, libc::SIGKILL);
+    }
+
+    fn mem(&mut self) -> Result<&File, Error> {
+        if self.mem.is_none() {
+            let f = std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .open(format!("/proc/{}/mem", self.main_pid))
+                .map_err(|source| Error::Os {
+                    what: "open /proc/PID/mem",
+                    source,
+                })?;
+            self.mem = Some(f);
+        }
+        Ok(self.mem.as_ref().expect("opened above"))
+    }
+
+    fn resume(&mut self, tid: i32, signal: i32) {
+        let stops = match self.tracees.get(&tid) {
+            Some(t) => !self.seccomp || t.want_exit,
+            None => !self.seccomp,
+        };
+        let _ = sys::resume(tid, stops, signal);
+    }
+
+    /// Performs the instruction under the breakpoint for a thread held there.
+    fn perform(&mut self, tid: i32, pc: u64) -> Result<(), Error> {
+        let Some(&(_, step)) = self.breakpoints.get(&pc) else {
+            // Removed meanwhile: the original byte is back; re-run it.
+            return set_pc(tid, pc);
+        };
+        let Registers::X86_64(mut r) = sys::registers(tid)? else {
+            return Err(Error::Gone(tid));
+        };
+        let (target, ret) = match step {
+            Step::Jump { target } => (target, None),
+            Step::Call { target, return_to } => (target, Some(return_to)),
+            Step::CallRegister { reg, return_to } => (reg_value(&r, reg), Some(return_to)),
+        };
+        if let Some(ret) = ret {
+            let sp = r.rsp.wrapping_sub(8);
+            self.mem()?
+                .write_all_at(&ret.to_le_bytes(), sp)
+                .map_err(|_| Error::Memory { addr: sp })?;
+            r.rsp = sp;
+        }
+        r.rip = target;
+        set_regs(tid, &r)
+    }
+
+    /// Resumes the held thread and waits for the next event.
+    pub fn advance(&mut self) -> Result<Stop, Error> {
+        if let Some((tid, sig)) = self.held.take() {
+            if let Some(pc) = self.held_at.take() {
+                // A thread that died meanwhile reports its exit below.
+                let _ = self.perform(tid, pc);
+            }
+            self.resume(tid, sig);
+        }
+        loop {
+            if self.tracees.is_empty() {
+                return Ok(Stop::Finished(self.main_exit));
+            }
+            let w = sys::wait_any(None)?;
+            match w {
+                Wait::Interrupted => {
+                    if crate::interrupt::take().is_some() {
+                        self.kill();
+                    }
+                }
+                Wait::NoChildren => {
+                    self.tracees.clear();
+                    return Ok(Stop::Finished(self.main_exit));
+                }
+                Wait::Exited { tid, code } => self.ended(tid, ExitKind::Exited(code))?,
+                Wait::Killed { tid, signal, core } => {
+                    self.ended(tid, ExitKind::Killed { signal, core })?
+                }
+                Wait::Stopped { tid, signal, event } => {
+                    if let Some(stop) = self.stopped(tid, signal, event)? {
+                        return Ok(stop);
+                    }
+                }
+            }
+        }
+    }
+
+    fn ended(&mut self, tid: i32, how: ExitKind) -> Result<(), Error> {
+        let Some(t) = self.tracees.remove(&tid) else {
+            return Ok(());
+        };
+        if t.startup {
+            if let Some(fd) = self.error_fd.take() {
+                let source = spawn::exec_error(fd)
+                    .unwrap_or_else(|| std::io::Error::from_raw_os_error(libc::ENOEXEC));
+                spawn::close(fd);
+                return Err(Error::Exec {
+                    program: self.program.clone(),
+                    source,
+                });
+            }
+        }
+        if tid == self.main_pid {
+            self.main_exit = Some(how);
+        }
+        Ok(())
+    }
+
+    /// One stop: Some(event) holds the thread, None resumed it.
+    fn stopped(&mut self, tid: i32, signal: i32, event: i32) -> Result<Option<Stop>, Error> {
+        let main = self.main_pid;
+        let t = self.tracees.entry(tid).or_insert(Tracee {
+            pid: main,
+            startup: false,
+            in_syscall: None,
+            want_exit: false,
+        });
+        let startup = t.startup;
+        if signal == libc::SIGTRAP | 0x80 || event == sys::PTRACE_EVENT_SECCOMP {
+            if let Some(stop) = self.syscall_stop(tid)? {
+                self.held = Some((tid, 0));
+                return Ok(Some(stop));
+            }
+            self.resume(tid, 0);
+            return Ok(None);
+        }
+        match event {
+            0 => {
+                if signal == libc::SIGTRAP && !startup {
+                    if let Some(pc) = self.breakpoint_hit(tid) {
+                        set_pc(tid, pc)?;
+                        self.held = Some((tid, 0));
+                        self.held_at = Some(pc);
+                        return Ok(Some(Stop::Breakpoint { tid, pc }));
+                    }
+                }
+                self.resume(tid, signal);
+            }
+            sys::PTRACE_EVENT_EXEC => {
+                if let Some(t) = self.tracees.get_mut(&tid) {
+                    t.startup = false;
+                }
+                if let Some(fd) = self.error_fd.take() {
+                    spawn::close(fd);
+                }
+                self.mem = None;
+                self.held = Some((tid, 0));
+                return Ok(Some(Stop::Exec { tid }));
+            }
+            sys::PTRACE_EVENT_STOP => {
+                if matches!(
+                    signal,
+                    libc::SIGSTOP | libc::SIGTSTP | libc::SIGTTIN | libc::SIGTTOU
+                ) {
+                    let _ = sys::listen(tid);
+                } else {
+                    self.resume(tid, 0);
+                }
+            }
+            _ => self.resume(tid, 0),
+        }
+        Ok(None)
+    }
+
+    /// The breakpoint a SIGTRAP stop is at, if the trap came from one of
+    /// ours.
+    fn breakpoint_hit(&self, tid: i32) -> Option<u64> {
+        let info = sys::signal_info(tid).ok()?;
+        if info.code != SI_KERNEL {
+            return None;
+        }
+        let pc = sys::registers(tid).ok()?.pc().checked_sub(1)?;
+        self.breakpoints.contains_key(&pc).then_some(pc)
+    }
+
+    fn syscall_stop(&mut self, tid: i32) -> Result<Option<Stop>, Error> {
+        if sys::syscall_info(tid, &mut self.info).is_err() {
+            return Ok(None);
+        }
+        let info = &self.info;
+        let Some(t) = self.tracees.get_mut(&tid) else {
+            return Ok(None);
+        };
+        match info.op {
+            sys::SYSCALL_INFO_ENTRY | sys::SYSCALL_INFO_SECCOMP => {
+                if self.seccomp && info.op == sys::SYSCALL_INFO_ENTRY && t.in_syscall.is_some() {
+                    // PTRACE_SYSCALL after a seccomp stop: the same call.
+                    return Ok(None);
+                }
+                let entry = SyscallEntry {
+                    arch: info.arch(),
+                    nr: info.nr(),
+                    args: info.args(),
+                    pc: info.instruction_pointer,
+                    sp: info.stack_pointer,
+                };
+                t.in_syscall = Some(entry);
+                if t.startup {
+                    return Ok(None);
+                }
+                Ok(Some(Stop::SyscallEntry { tid, entry }))
+            }
+            sys::SYSCALL_INFO_EXIT => {
+                let entry = t.in_syscall.take();
+                if t.startup || !t.want_exit {
+                    return Ok(None);
+                }
+                t.want_exit = false;
+                Ok(Some(Stop::SyscallExit {
+                    tid,
+                    exit: SyscallExit {
+                        entry,
+                        rval: info.rval(),
+                        is_error: info.is_error(),
+                    },
+                }))
+            }
+            _ => Ok(None),
+        }
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        if let Some(fd) = self.error_fd.take() {
+            spawn::close(fd);
+        }
+    }
+}
+
+fn reg_value(r: &crate::X86_64Regs, reg: u8) -> u64 {
+    match reg {
+        0 => r.rax,
+        1 => r.rcx,
+        2 => r.rdx,
+        3 => r.rbx,
+        4 => r.rsp,
+        5 => r.rbp,
+        6 => r.rsi,
+        7 => r.rdi,
+        8 => r.r8,
+        9 => r.r9,
+        10 => r.r10,
+        11 => r.r11,
+        12 => r.r12,
+        13 => r.r13,
+        14 => r.r14,
+        _ => r.r15,
+    }
+}
+
+fn set_pc(tid: i32, pc: u64) -> Result<(), Error> {
+    let Registers::X86_64(mut r) = sys::registers(tid)? else {
+        return Err(Error::Gone(tid));
+    };
+    r.rip = pc;
+    set_regs(tid, &r)
+}
+
+#[cfg(target_arch = "x86_64")]
+fn set_regs(tid: i32, r: &crate::X86_64Regs) -> Result<(), Error> {
+    // SAFETY: user_regs_struct is plain data; all-zero is valid.
+    let mut regs: libc::user_regs_struct = unsafe { std::mem::zeroed() };
+    let mut iov = libc::iovec {
+        iov_base: &mut regs as *mut libc::user_regs_struct as *mut libc::c_void,
+        iov_len: std::mem::size_of::<libc::user_regs_struct>(),
+    };
+    // SAFETY: PTRACE_GETREGSET/NT_PRSTATUS writes at most iov_len bytes into
+    // iov_base, which points at `regs`; reading the full set first keeps
+    // the segment registers the kernel checks on the way back.
+    let got = unsafe {
+        libc::ptrace(
+            libc::PTRACE_GETREGSET,
+            tid,
+            libc::NT_PRSTATUS as usize as *mut libc::c_void,
+            &mut iov as *mut libc::iovec as *mut libc::c_void,
+        )
+    };
+    if got == -1 {
+        return Err(Error::Gone(tid));
+    }
+    regs.rip = r.rip;
+    regs.rsp = r.rsp;
+    let mut iov = libc::iovec {
+        iov_base: &mut regs as *mut libc::user_regs_struct as *mut libc::c_void,
+        iov_len: std::mem::size_of::<libc::user_regs_struct>(),
+    };
+    // SAFETY: PTRACE_SETREGSET/NT_PRSTATUS reads iov_len bytes from
+    // iov_base, which points at the initialized `regs`.
+    let set = unsafe {
+        libc::ptrace(
+            libc::PTRACE_SETREGSET,
+            tid,
+            libc::NT_PRSTATUS as usize as *mut libc::c_void,
+            &mut iov as *mut libc::iovec as *mut libc::c_void,
+        )
+    };
+    if set == -1 {
+        return Err(Error::os("PTRACE_SETREGSET"));
+    }
+    Ok(())
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn set_regs(tid: i32, _r: &crate::X86_64Regs) -> Result<(), Error> {
+    Err(Error::Gone(tid))
+}

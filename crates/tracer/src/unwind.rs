@@ -1,0 +1,599 @@
+//! Go stacks of a thread stopped at a syscall (go-internals §4.3–4.4).
+//!
+//! Each step finds the function at the pc in the pclntab and takes its
+//! frame size from pcsp at that pc. The frame pointer chain is the fast
+//! path and pcsp is its check: when BP sits where pcsp says the frame saved
+//! it, the two agree by construction and the walk follows BP; in frameless
+//! assembly leaves (`linux.Syscall6`), prologues, epilogues and wrappers BP
+//! still belongs to a caller, and pcsp alone gives the right answer.
+//!
+//! Stacks switch. A syscall made on g0 (the scheduler, `systemstack`, cgo's
+//! `asmcgocall`) reaches a stack-switching function whose caller is not on
+//! this stack; the walk then continues on the user goroutine from where the
+//! runtime saved it (`g.sched`, or `g.syscall*` for a goroutine in a
+//! syscall), as Go's own traceback does. C frames are named from ELF
+//! symbols; C code keeps no reliable frame chain, so after a few of them the
+//! walk crosses to the goroutine the same way.
+//!
+//! The whole walk costs one register fetch, one read of `g` and usually one
+//! read of the stack: memory is fetched in chunks from the stack pointer up
+//! and every pc is looked up once per binary ([`crate::symbolize`]).
+
+use crate::goroutine::{Current, GReader, Goroutine, Regs3, G_SYSCALL};
+use crate::symbolize::{PcKind, Special, Symbolizer};
+use crate::{Registers, Thread};
+use model::Frame;
+
+/// Bytes of stack fetched at once from the stack pointer up. Most
+/// goroutine stacks at a syscall fit; deeper stacks cost another read
+/// per 4 KiB.
+const FIRST_CHUNK: u64 = 16 << 10;
+const NEXT_CHUNK: u64 = 4 << 10;
+/// Memory reads allowed per walk beyond the first chunk.
+const MAX_READS: usize = 24;
+/// Native frames walked before crossing to the goroutine.
+const MAX_NATIVE: usize = 8;
+/// FuncFlag SPWrite.
+const SP_WRITE: u8 = 0x2;
+
+/// How a walk ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum End {
+    /// Reached `runtime.goexit` or another top frame: the whole stack.
+    Complete,
+    /// Stopped at the depth limit.
+    Depth,
+    /// Could not continue (unreadable memory, no function at the pc, a
+    /// stack switch with nowhere to go).
+    Lost,
+}
+
+/// One unwound stack.
+#[derive(Debug, Clone)]
+pub struct Stack {
+    /// Logical frames, innermost first; inlined calls are separate frames
+    /// with `inlined` set and the physical frame's pc.
+    pub frames: Vec<Frame>,
+    /// The goroutine the thread runs.
+    pub current: Current,
+    /// How the walk ended.
+    pub end: End,
+    /// Steps where the frame pointer and pcsp disagreed (pcsp used).
+    pub fp_mismatches: u32,
+}
+
+/// A memory view of the stopped thread that reads whole chunks and
+/// answers word reads from them.
+struct StackMem<'a> {
+    thread: &'a dyn Thread,
+    chunks: Vec<(u64, Vec<u8>)>,
+    reads: usize,
+}
+
+impl<'a> StackMem<'a> {
+    fn new(thread: &'a dyn Thread, spare: Vec<u8>) -> Self {
+        let mut chunks = Vec::with_capacity(4);
+        chunks.push((0, spare));
+        chunks[0].1.clear();
+        StackMem {
+            thread,
+            chunks,
+            reads: 0,
+        }
+    }
+
+    /// Fetches `[addr, addr+len)`, or as much of it as is mapped.
+    fn fetch(&mut self, addr: u64, len: u64) -> bool {
+        if self.reads >= MAX_READS {
+            return false;
+        }
+        self.reads += 1;
+        let len = usize::try_from(len).unwrap_or(4096);
+        let slot = if self.chunks[0].1.is_empty() {
+            0
+        } else {
+            self.chunks.push((0, Vec::new()));
+            self.chunks.len() - 1
+        };
+        let buf = &mut self.chunks[slot].1;
+        buf.resize(len, 0);
+        match self.thread.read_memory(addr, buf) {
+            Ok(n) => {
+                buf.truncate(n);
+                self.chunks[slot].0 = addr;
+                n >= 8
+            }
+            Err(_) => {
+                buf.clear();
+                false
+            }
+        }
+    }
+
+    fn word(&mut self, addr: u64) -> Option<u64> {
+        for _ in 0..2 {
+            for (start, bytes) in &self.chunks {
+                if let Some(off) = addr.checked_sub(*start) {
+                    let off = usize::try_from(off).ok()?;
+                    if let Some(w) = bytes.get(off..off.checked_add(8)?) {
+                        return Some(u64::from_le_bytes(w.try_into().ok()?));
+                    }
+                }
+            }
+            if !self.fetch(addr, NEXT_CHUNK) {
+                return None;
+            }
+        }
+        None
+    }
+
+    fn into_spare(mut self) -> Vec<u8> {
+        std::mem::take(&mut self.chunks[0].1)
+    }
+}
+
+/// The register state at one step of the walk.
+#[derive(Debug, Clone, Copy)]
+struct Step {
+    pc: u64,
+    sp: u64,
+    bp: u64,
+    /// arm64 link register, when it still holds this frame's return
+    /// address (innermost frame only).
+    lr: Option<u64>,
+    /// The pc is where the thread is (or where the runtime saved it), not
+    /// a return address: look it up as is rather than at pc-1.
+    exact: bool,
+    /// The thread's own registers (the first step): a leaf may not have
+    /// saved anything yet.
+    innermost: bool,
+}
+
+/// Architecture of the walk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Isa {
+    Amd64,
+    Arm64,
+}
+
+/// Unwinds stacks of threads in traced processes. Keeps the symbol cache
+/// and a reusable stack buffer; one per tracer.
+#[derive(Debug, Default)]
+pub struct Unwinder {
+    /// Symbols of every traced process.
+    pub symbols: Symbolizer,
+    spare: Vec<u8>,
+    readers: std::collections::HashMap<i32, Option<GReader>>,
+}
+
+impl Unwinder {
+    /// An unwinder with empty caches.
+    pub fn new() -> Unwinder {
+        Unwinder::default()
+    }
+
+    /// Forgets `pid`'s mappings and Go layout (after `execve`).
+    pub fn forget(&mut self, pid: i32) {
+        self.symbols.forget(pid);
+        self.readers.remove(&pid);
+    }
+
+    /// The g reader for `pid`, from its Go executable's version.
+    fn reader(&mut self, pid: i32) -> Option<GReader> {
+        if let Some(r) = self.readers.get(&pid) {
+            return *r;
+        }
+        let r = self.symbols.go_module(pid).and_then(|(m, _)| {
+            let version = m.go()?.version?;
+            GReader::new(version, m.g_tls_offset_amd64())
+        });
+        self.readers.insert(pid, r);
+        r
+    }
+
+    /// The goroutine `thread` runs.
+    pub fn current(&mut self, thread: &dyn Thread, regs: &Registers) -> Current {
+        match self.reader(thread.pid()) {
+            Some(r) => r.current(thread, regs),
+            None => Current::NoG,
+        }
+    }
+
+    /// Unwinds `thread` from `regs`, at most `max_frames` logical frames.
+    pub fn unwind(&mut self, thread: &dyn Thread, regs: &Registers, max_frames: usize) -> Stack {
+        let current = self.current(thread, regs);
+        let (isa, start) = match regs {
+            Registers::X86_64(r) => (
+                Isa::Amd64,
+                Step {
+                    pc: r.rip,
+                    sp: r.rsp,
+                    bp: r.rbp,
+                    lr: None,
+                    exact: true,
+                    innermost: true,
+                },
+            ),
+            Registers::Aarch64(r) => (
+                Isa::Arm64,
+                Step {
+                    pc: r.pc,
+                    sp: r.sp,
+                    bp: r.x[29],
+                    lr: Some(r.x[30]),
+                    exact: true,
+                    innermost: true,
+                },
+            ),
+        };
+        let mut mem = StackMem::new(thread, std::mem::take(&mut self.spare));
+        let first_len = match current {
+            Current::Goroutine(g) if start.sp >= g.stack_lo && start.sp < g.stack_hi => {
+                (g.stack_hi - start.sp).min(FIRST_CHUNK)
+            }
+            _ => FIRST_CHUNK,
+        };
+        mem.fetch(start.sp, first_len);
+        let mut walk = Walk {
+            pid: thread.pid(),
+            isa,
+            symbols: &mut self.symbols,
+            mem: &mut mem,
+            frames: Vec::new(),
+            max_frames,
+            fp_mismatches: 0,
+        };
+        let end = walk.run(start, &current);
+        let frames = std::mem::take(&mut walk.frames);
+        let fp_mismatches = walk.fp_mismatches;
+        self.spare = mem.into_spare();
+        Stack {
+            frames,
+            current,
+            end,
+            fp_mismatches,
+        }
+    }
+}
+
+struct Walk<'a, 'm> {
+    pid: i32,
+    isa: Isa,
+    symbols: &'a mut Symbolizer,
+    mem: &'a mut StackMem<'m>,
+    frames: Vec<Frame>,
+    max_frames: usize,
+    fp_mismatches: u32,
+}
+
+/// What to do after a frame.
+enum Next {
+    Continue(Step),
+    /// Continue on the user goroutine (a stack switch).
+    Switch,
+    Stop(End),
+}
+
+impl Walk<'_, '_> {
+    fn full(&self) -> bool {
+        self.frames.len() >= self.max_frames
+    }
+
+    fn run(&mut self, start: Step, current: &Current) -> End {
+        let user = current.user().copied();
+        let mut on_system = matches!(current, Current::G0 { .. } | Current::Gsignal { .. });
+        let mut step = start;
+        let mut native = 0usize;
+        // Goroutine steps only ever move up the stack; a switch resets it.
+        let mut guard = 0u32;
+        loop {
+            guard += 1;
+            if self.full() {
+                return End::Depth;
+            }
+            if guard > 4096 {
+                return End::Lost;
+            }
+            let next = self.frame(step, &mut native, on_system);
+            match next {
+                Next::Continue(s) => {
+                    if s.sp <= step.sp || s.pc == 0 {
+                        return self.fallback(on_system, user, step);
+                    }
+                    step = s;
+                }
+                Next::Stop(End::Lost) => return self.fallback(on_system, user, step),
+                Next::Stop(end) => return end,
+                Next::Switch => {
+                    if !on_system {
+                        return End::Lost;
+                    }
+                    let Some(g) = user else { return End::Lost };
+                    on_system = false;
+                    native = 0;
+                    step = resume_point(&g);
+                    if step.pc == 0 || step.sp == 0 {
+                        return End::Lost;
+                    }
+                }
+            }
+        }
+    }
+
+    /// When the walk on the system stack loses its way, the user goroutine
+    /// is still a valid place to go on from (its saved state is exact).
+    /// On the goroutine's own stack, a goroutine in a syscall has saved the
+    /// caller of `entersyscall`, a valid restart further up.
+    fn fallback(&mut self, on_system: bool, user: Option<Goroutine>, last: Step) -> End {
+        let Some(g) = user else {
+            return End::Lost;
+        };
+        let step = resume_point(&g);
+        let usable = if on_system {
+            step.sp != last.sp
+        } else {
+            g.status == G_SYSCALL && step.sp > last.sp
+        };
+        if step.pc == 0 || step.sp == 0 || !usable {
+            return End::Lost;
+        }
+        let mut native = 0;
+        let mut step = step;
+        for _ in 0..4096 {
+            if self.full() {
+                return End::Depth;
+            }
+            match self.frame(step, &mut native, false) {
+                Next::Continue(s) if s.sp > step.sp && s.pc != 0 => step = s,
+                Next::Stop(end) if end != End::Lost => return end,
+                _ => return End::Lost,
+            }
+        }
+        End::Lost
+    }
+
+    fn push_frames(&mut self, pc: u64, frames: &[Frame]) {
+        for f in frames {
+            if self.full() {
+                return;
+            }
+            let mut f = f.clone();
+            f.pc = pc;
+            self.frames.push(f);
+        }
+    }
+
+    /// Emits the frame(s) at `step` and computes the caller.
+    fn frame(&mut self, step: Step, native: &mut usize, on_system: bool) -> Next {
+        let caller = !step.exact;
+        let Some(res) = self.symbols.lookup(self.pid, step.pc, caller) else {
+            self.frames.push(Frame {
+                pc: step.pc,
+                function: "?".into(),
+                file: String::new(),
+                line: 0,
+                inlined: false,
+            });
+            return if on_system {
+                Next::Switch
+            } else {
+                Next::Stop(End::Lost)
+            };
+        };
+        let info = res.info;
+        match &info.kind {
+            PcKind::Go {
+                sp_delta,
+                special,
+                flag,
+                asm,
+                ..
+            } => {
+                *native = 0;
+                self.push_frames(step.pc, &info.frames);
+                // Only the assembly that really moves SP switches stacks
+                // (runtime.asmcgocall also names its ABI wrapper).
+                let switches = flag & SP_WRITE != 0 || (*flag == 0 && *asm);
+                match special {
+                    Special::Goexit | Special::Top => return Next::Stop(End::Complete),
+                    Special::Systemstack | Special::Mcall | Special::Asmcgocall
+                        if switches && (!step.innermost || sp_delta.unwrap_or(0) > 0) =>
+                    {
+                        if !on_system {
+                            return Next::Stop(End::Lost);
+                        }
+                        if *special == Special::Asmcgocall && self.isa == Isa::Amd64 {
+                            // asmcgocall left (depth, old g) at the aligned
+                            // g0 SP it called C with.
+                            if let Some(s) = self.cgo_return(step) {
+                                return Next::Continue(s);
+                            }
+                        }
+                        return Next::Switch;
+                    }
+                    _ => {}
+                }
+                match sp_delta {
+                    Some(d) if *d >= 0 => self.go_caller(step, *d as u64),
+                    _ => self.fp_caller(step),
+                }
+            }
+            PcKind::Native { .. } | PcKind::Unknown => {
+                let (function, offset) = match &info.kind {
+                    PcKind::Native { symbol, offset } => (symbol.clone(), *offset),
+                    _ => ("?".to_string(), step.pc),
+                };
+                let file = self
+                    .symbols
+                    .module(res.module)
+                    .map(|m| m.path().to_string())
+                    .unwrap_or_default();
+                let _ = offset;
+                self.frames.push(Frame {
+                    pc: step.pc,
+                    function,
+                    file,
+                    line: 0,
+                    inlined: false,
+                });
+                *native += 1;
+                if *native > MAX_NATIVE {
+                    return if on_system {
+                        Next::Switch
+                    } else {
+                        Next::Stop(End::Lost)
+                    };
+                }
+                match self.native_caller(step) {
+                    Some(s) => Next::Continue(s),
+                    None if on_system => Next::Switch,
+                    None => Next::Stop(End::Lost),
+                }
+            }
+        }
+    }
+
+    /// The caller of a Go frame whose SP delta at the pc is `d`.
+    fn go_caller(&mut self, step: Step, d: u64) -> Next {
+        match self.isa {
+            Isa::Amd64 => {
+                let Some(ret_slot) = step.sp.checked_add(d) else {
+                    return Next::Stop(End::Lost);
+                };
+                // A frame that is set up saved the caller's BP just below
+                // the return address, and BP points there: the frame
+                // pointer chain and pcsp agree. Where they do not (the
+                // thread's own frame mid-prologue, a frameless leaf whose
+                // BP is the caller's) pcsp is right.
+                if d >= 8 && !step.innermost && step.bp != 0 && step.bp != ret_slot - 8 {
+                    self.fp_mismatches += 1;
+                }
+                let ret = self.mem.word(ret_slot);
+                let bp = if d >= 8 {
+                    self.mem.word(ret_slot - 8)
+                } else {
+                    Some(step.bp)
+                };
+                let Some(ret) = ret else {
+                    return Next::Stop(End::Lost);
+                };
+                Next::Continue(Step {
+                    pc: ret,
+                    sp: ret_slot + 8,
+                    bp: bp.unwrap_or(0),
+                    lr: None,
+                    exact: false,
+                    innermost: false,
+                })
+            }
+            Isa::Arm64 => {
+                // The saved LR is at 0(RSP) once the frame is set up; a leaf
+                // or a function in its prologue still has it in LR.
+                let ret = match step.lr {
+                    Some(lr) if d == 0 => Some(lr),
+                    _ => self.mem.word(step.sp),
+                };
+                let Some(ret) = ret else {
+                    return Next::Stop(End::Lost);
+                };
+                let bp = if d > 0 {
+                    step.sp.checked_sub(8).and_then(|a| self.mem.word(a))
+                } else {
+                    Some(step.bp)
+                };
+                Next::Continue(Step {
+                    pc: ret,
+                    sp: step.sp + d,
+                    bp: bp.unwrap_or(0),
+                    lr: None,
+                    exact: false,
+                    innermost: false,
+                })
+            }
+        }
+    }
+
+    /// The caller by frame pointer alone (no pcsp): Go code without a
+    /// table, or the first native frame guess.
+    fn fp_caller(&mut self, step: Step) -> Next {
+        if step.bp <= step.sp || step.bp - step.sp > (1 << 20) {
+            return Next::Stop(End::Lost);
+        }
+        let (Some(ret), Some(bp)) = (self.mem.word(step.bp + 8), self.mem.word(step.bp)) else {
+            return Next::Stop(End::Lost);
+        };
+        Next::Continue(Step {
+            pc: ret,
+            sp: step.bp + 16,
+            bp,
+            lr: None,
+            exact: false,
+            innermost: false,
+        })
+    }
+
+    /// The caller of a native frame. A syscall wrapper in libc is a leaf
+    /// that has not touched the stack, so its return address is at SP (or
+    /// in LR); after that only a plausible frame pointer chain is followed.
+    fn native_caller(&mut self, step: Step) -> Option<Step> {
+        if step.innermost {
+            let ret = match (self.isa, step.lr) {
+                (Isa::Arm64, Some(lr)) => Some(lr),
+                _ => self.mem.word(step.sp),
+            };
+            if let Some(ret) = ret {
+                if self.symbols.lookup(self.pid, ret, true).is_some() {
+                    return Some(Step {
+                        pc: ret,
+                        sp: step.sp + if self.isa == Isa::Amd64 { 8 } else { 0 },
+                        bp: step.bp,
+                        lr: None,
+                        exact: false,
+                        innermost: false,
+                    });
+                }
+            }
+        }
+        match self.fp_caller(step) {
+            Next::Continue(s) if self.symbols.lookup(self.pid, s.pc, true).is_some() => Some(s),
+            _ => None,
+        }
+    }
+
+    /// Crosses from the C side of `asmcgocall` back to its goroutine: at
+    /// the return into asmcgocall, `[SP]` holds the goroutine stack depth
+    /// and `[SP+8]` the old g (amd64).
+    fn cgo_return(&mut self, step: Step) -> Option<Step> {
+        let depth = self.mem.word(step.sp)?;
+        let oldg = self.mem.word(step.sp + 8)?;
+        let hi = self.mem.word(oldg.checked_add(8)?)?;
+        let gsp = hi.checked_sub(depth)?;
+        let ret = self.mem.word(gsp)?;
+        self.symbols.lookup(self.pid, ret, true)?;
+        Some(Step {
+            pc: ret,
+            sp: gsp + 8,
+            bp: 0,
+            lr: None,
+            exact: false,
+            innermost: false,
+        })
+    }
+}
+
+/// Where the user goroutine's stack continues: `g.syscall*` while it is in
+/// a syscall (cgo calls count), else `g.sched`.
+fn resume_point(g: &Goroutine) -> Step {
+    let r: Regs3 = match g.syscall {
+        Some(s) if g.status == G_SYSCALL && s.pc != 0 => s,
+        _ => g.sched,
+    };
+    Step {
+        pc: r.pc,
+        sp: r.sp,
+        bp: r.bp,
+        lr: (r.lr != 0).then_some(r.lr),
+        exact: true,
+        innermost: false,
+    }
+}

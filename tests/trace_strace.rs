@@ -1,0 +1,264 @@
+//! `rabbithole trace` against strace, on the same commands in the same
+//! test: for every syscall the `syscalls` crate decodes, the lines must be
+//! equal after normalizing addresses, pids and padding. Signals (`---`)
+//! and exits (`+++`) are compared too. Single-threaded programs (ls, cat,
+//! sh -c) must match line for line per process; Go programs schedule
+//! differently from run to run, so their deterministic calls are compared
+//! as multisets and the scheduler-dependent ones by shape (numbers
+//! replaced), both ways.
+
+mod trace_support;
+
+use std::collections::{BTreeMap, BTreeSet};
+use trace_support::*;
+
+fn decoded(line: &Line) -> bool {
+    line.text.starts_with("---")
+        || line.text.starts_with("+++")
+        || syscalls::decoded_syscalls().contains(&line.name.as_str())
+}
+
+/// Per-process sequences of decoded lines.
+fn by_process(lines: &[Line]) -> BTreeMap<String, Vec<String>> {
+    let mut m: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for l in lines.iter().filter(|l| decoded(l)) {
+        m.entry(l.pid.clone()).or_default().push(scrub(&l.text));
+    }
+    m
+}
+
+/// Values that differ between any two runs of the same program.
+fn scrub(text: &str) -> String {
+    let random = regex::Regex::new(r#"getrandom\("[^"]*"(\.\.\.)?"#).unwrap();
+    let text = random.replace_all(text, "getrandom(\"RANDOM\"");
+    // Times and sizes of files the runs themselves write.
+    let times = regex::Regex::new(r"(st_[amc]time(_nsec)?|tv_n?sec)=\d+").unwrap();
+    let text = times.replace_all(&text, "$1=T");
+    // The tracer's own pid, ephemeral ports, random temp dir names.
+    let parent = regex::Regex::new(r"getppid\(\) = \d+").unwrap();
+    let text = parent.replace_all(&text, "getppid() = PARENT");
+    let port = regex::Regex::new(r"htons\(\d+\)").unwrap();
+    let text = port.replace_all(&text, "htons(PORT)");
+    let tmp = regex::Regex::new(r"files_net\d+").unwrap();
+    tmp.replace_all(&text, "files_netRANDOM").into_owned()
+}
+
+fn assert_same_sequences(tag: &str, cmd: &[&str]) {
+    let (s, r) = trace_both(tag, &["-f", "-qq"], cmd);
+    let s = by_process(&normalize(&s));
+    let r = by_process(&normalize(&r));
+    assert!(!s.is_empty(), "strace produced no decoded lines");
+    let s_keys: Vec<&String> = s.keys().collect();
+    let r_keys: Vec<&String> = r.keys().collect();
+    assert_eq!(s_keys, r_keys, "different processes");
+    for (pid, s_lines) in &s {
+        let r_lines = &r[pid];
+        assert!(
+            s_lines == r_lines,
+            "{tag}: process {pid} differs\n{}",
+            show_diff("strace", s_lines, "rabbithole", r_lines)
+        );
+    }
+}
+
+#[test]
+fn ls_matches_strace() {
+    let dir = env!("CARGO_MANIFEST_DIR");
+    assert_same_sequences("ls", &["ls", "-la", dir]);
+}
+
+#[test]
+fn cat_matches_strace() {
+    assert_same_sequences("cat", &["cat", "/etc/passwd", "/nonexistent"]);
+}
+
+#[test]
+fn sh_fork_exec_chain_matches_strace() {
+    assert_same_sequences(
+        "sh",
+        &[
+            "sh",
+            "-c",
+            "sh -c 'echo a; /bin/true'; cat /dev/null; exit 3",
+        ],
+    );
+}
+
+#[test]
+fn killed_by_signal_matches_strace() {
+    assert_same_sequences("kill", &["sh", "-c", "kill -USR1 $$"]);
+}
+
+/// Syscalls whose number, order or values depend on the Go scheduler.
+const SCHEDULER: &[&str] = &[
+    "futex",
+    "nanosleep",
+    "sched_yield",
+    "epoll_pwait",
+    "epoll_wait",
+    "tgkill",
+    "getpid",
+    "gettid",
+    "rt_sigreturn",
+    "mmap",
+    "munmap",
+    "madvise",
+    "clone",
+    "clone3",
+    "sigaltstack",
+    "rt_sigprocmask",
+    "rt_sigaction",
+    "set_robust_list",
+    "rseq",
+    "prctl",
+    "sched_getaffinity",
+    "getrlimit",
+    "prlimit64",
+    "read",
+    "write",
+    "close",
+    "fcntl",
+    "epoll_ctl",
+    "eventfd2",
+    "pipe2",
+    "accept4",
+    "getsockopt",
+    "getsockname",
+    "getpeername",
+    "openat",
+    "newfstatat",
+    "fstat",
+    "exit_group",
+    "exit",
+];
+
+/// Calls that may or may not happen in a given run of a Go program.
+const RARE: &[&str] = &[
+    "futex",
+    "nanosleep",
+    "sched_yield",
+    "epoll_pwait",
+    "tgkill",
+    "getpid",
+    "gettid",
+    "rt_sigreturn",
+];
+
+fn assert_go_matches(tag: &str, cmd: &[&str], exact: &[&str]) {
+    let (s_raw, r_raw) = trace_both(tag, &["-f", "-qq"], cmd);
+    let s = normalize(&s_raw);
+    let r = normalize(&r_raw);
+    let pick = |lines: &[Line], want_exact: bool| -> Vec<String> {
+        let mut v: Vec<String> = lines
+            .iter()
+            .filter(|l| decoded(l) && !l.text.starts_with("---"))
+            .filter(|l| exact.iter().any(|e| l.text.starts_with(e)) == want_exact)
+            .map(|l| scrub(&l.text))
+            .collect();
+        v.sort();
+        v
+    };
+    // Deterministic calls: the same multiset.
+    let (se, re) = (pick(&s, true), pick(&r, true));
+    assert!(
+        !se.is_empty(),
+        "{tag}: no deterministic lines in strace's trace"
+    );
+    assert!(
+        se == re,
+        "{tag}: deterministic calls differ\n{}",
+        show_diff("strace", &se, "rabbithole", &re)
+    );
+    // Everything else: the same set of lines, numbers normalized for the
+    // scheduler-dependent calls.
+    let shapes = |v: Vec<String>| -> BTreeSet<String> {
+        v.into_iter()
+            .map(|t| {
+                let name = t.split('(').next().unwrap_or("").to_string();
+                if SCHEDULER.contains(&name.as_str()) {
+                    shape(&t)
+                } else {
+                    t
+                }
+            })
+            .collect()
+    };
+    let (ss, rs) = (shapes(pick(&s, false)), shapes(pick(&r, false)));
+    // Lines that appear in one run only must be ones the scheduler
+    // decides: preemption (tgkill SIGURG, getpid, rt_sigreturn), futex and
+    // epoll outcomes, sleeps, calls cut short by exit_group (`= ?`).
+    let timing_only = |t: &String| {
+        let name = t.split('(').next().unwrap_or("");
+        RARE.contains(&name) || t.ends_with("= ?")
+    };
+    let only_s: Vec<String> = ss
+        .difference(&rs)
+        .filter(|t| !timing_only(t))
+        .cloned()
+        .collect();
+    let only_r: Vec<String> = rs
+        .difference(&ss)
+        .filter(|t| !timing_only(t))
+        .cloned()
+        .collect();
+    assert!(
+        only_s.is_empty() && only_r.is_empty(),
+        "{tag}: line shapes differ\nonly strace:\n  {}\nonly rabbithole:\n  {}",
+        only_s.join("\n  "),
+        only_r.join("\n  ")
+    );
+    // Signals: the same kinds.
+    let sigs = |lines: &[Line]| -> BTreeSet<String> {
+        lines
+            .iter()
+            .filter(|l| l.text.starts_with("---"))
+            .map(|l| shape(&l.text))
+            .collect()
+    };
+    let (s_sig, r_sig) = (sigs(&s), sigs(&r));
+    for sig in r_sig.iter() {
+        assert!(
+            s_sig.contains(sig) || sig.contains("SIGURG"),
+            "{tag}: signal line unknown to strace's run: {sig}\nstrace had: {s_sig:?}"
+        );
+    }
+}
+
+#[test]
+fn goroutines_matches_strace() {
+    let bin = fixture("goroutines-go1.27-linux-amd64");
+    assert_go_matches(
+        "goroutines",
+        &[bin.to_str().unwrap(), "4", "20"],
+        &[
+            "execve(",
+            "write(3, ",
+            "openat(AT_FDCWD, \"/dev/null\"",
+            "exit_group(",
+        ],
+    );
+}
+
+#[test]
+fn files_net_matches_strace() {
+    let bin = fixture("files_net-go1.27-linux-amd64");
+    assert_go_matches(
+        "files_net",
+        &[bin.to_str().unwrap(), "7"],
+        &[
+            "execve(",
+            "mkdirat(",
+            "unlinkat(",
+            "socket(",
+            "bind(",
+            "listen(",
+            "connect(",
+            "setsockopt(",
+            "getdents64(",
+            "exit_group(",
+            "pipe2(",
+            "write(",
+            "openat(AT_FDCWD, \"/tmp",
+        ],
+    );
+}
