@@ -46,12 +46,11 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     let name = args.binary.display().to_string();
     let file = tracer::MappedFile::open(&args.binary).map_err(|e| anyhow!("{name}: {e}"))?;
     let go = gobin::GoBinary::parse(file.bytes()).map_err(|e| anyhow!("{name}: {e}"))?;
-    let an0 = Analysis::new(&go, None);
-    let from = an0
+    let mut an = Analysis::new(&go, None);
+    let from = an
         .function(&args.from)
         .ok_or_else(|| anyhow!("{name}: no function named {}", args.from))?;
-    drop(an0);
-    let an = Analysis::new(&go, Some(from));
+    an.count_paths_from(from);
     let want = match &args.to {
         None => None,
         Some(t) => Some(target(&an, t).with_context(|| format!("{name}: --to {t}"))?),

@@ -97,8 +97,9 @@ pub(crate) fn disasm_arch(go: &GoBinary<'_>) -> Option<disasm::Arch> {
 }
 
 impl<'a, 'data> Analysis<'a, 'data> {
-    /// Builds the graph and classifies every site. `from` names the start
-    /// function for path counts (`main.main` by default).
+    /// Builds the graph and classifies every site. Path counts start at
+    /// function node `from`, else at `main.main` when the binary has one
+    /// (see [`Self::count_paths_from`] to change it later).
     pub fn new(go: &'a GoBinary<'data>, from: Option<usize>) -> Analysis<'a, 'data> {
         let graph = Graph::build(go);
         let arch = disasm_arch(go);
@@ -108,7 +109,6 @@ impl<'a, 'data> Analysis<'a, 'data> {
             sites: Vec::new(),
             arch,
         };
-        let counts = from.map(|f| paths::shortest_counts(&an.graph, f));
         let mut sites = Vec::with_capacity(an.graph.sites.len());
         for raw in &an.graph.sites {
             let node = &an.graph.nodes[raw.func];
@@ -123,10 +123,6 @@ impl<'a, 'data> Analysis<'a, 'data> {
                     (number, name, None)
                 }
             };
-            let (paths, depth) = match &counts {
-                Some(c) => c[raw.func],
-                None => (0, None),
-            };
             sites.push(Site {
                 addr: raw.pc,
                 function: node.name.clone(),
@@ -134,14 +130,25 @@ impl<'a, 'data> Analysis<'a, 'data> {
                 number,
                 name,
                 library,
-                paths,
-                depth,
+                paths: 0,
+                depth: None,
                 node: raw.func,
             });
         }
         sites.sort_by_key(|s| s.addr);
         an.sites = sites;
+        if let Some(start) = from.or_else(|| an.function("main.main")) {
+            an.count_paths_from(start);
+        }
         an
+    }
+
+    /// Recounts every site's shortest paths from function node `from`.
+    pub fn count_paths_from(&mut self, from: usize) {
+        let counts = paths::shortest_counts(&self.graph, from);
+        for site in &mut self.sites {
+            (site.paths, site.depth) = counts[site.node];
+        }
     }
 
     /// The function node named `name` (the first, when ABI twins share it).

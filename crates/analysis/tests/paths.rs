@@ -26,10 +26,8 @@ fn golden_gz(name: &str) -> String {
 fn write_paths(name: &str, nr: u64) -> Vec<Path> {
     let data = load(name);
     let go = GoBinary::parse(&data).expect("parse");
-    let from = Analysis::new(&go, None)
-        .function("main.main")
-        .expect("main.main");
-    let an = Analysis::new(&go, Some(from));
+    let an = Analysis::new(&go, None);
+    let from = an.function("main.main").expect("main.main");
     let mut out = Vec::new();
     for s in &an.sites {
         out.extend(an.paths_to(from, s.addr, 3, Some(nr)));
@@ -157,8 +155,8 @@ fn darwin_arm64_reaches_libsystem_write() {
     ] {
         let data = load(&format!("syscall_minimal-{version}-darwin-arm64"));
         let go = GoBinary::parse(&data).expect("parse");
-        let from = Analysis::new(&go, None).function("main.main").unwrap();
-        let an = Analysis::new(&go, Some(from));
+        let an = Analysis::new(&go, None);
+        let from = an.function("main.main").unwrap();
         let site = an
             .sites
             .iter()
