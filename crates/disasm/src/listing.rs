@@ -135,6 +135,86 @@ pub fn base_name(path: &str) -> &str {
     p.rsplit('\\').next().unwrap_or(p)
 }
 
+/// Source positions for the listing: the full file name and line at a pc,
+/// as Go's line table answers (`("", 0)` outside any function, line `-1`
+/// where the function's table does not reach).
+pub trait Lines {
+    /// File and line at `pc`.
+    fn at(&self, pc: u64) -> (&str, i64);
+}
+
+/// No line information.
+pub struct NoLines;
+
+impl Lines for NoLines {
+    fn at(&self, _pc: u64) -> (&str, i64) {
+        ("", 0)
+    }
+}
+
+/// What to print for one function.
+#[derive(Clone, Copy, Debug)]
+pub struct Options {
+    /// Instruction syntax.
+    pub syntax: crate::Syntax,
+    /// Go syntax with the GNU form as a `//` comment, like `go tool objdump -gnu`.
+    pub both: bool,
+}
+
+/// Writes one function the way `go tool objdump` does: the `TEXT` header,
+/// then one line per instruction laid out by [`TabWriter`]. `code` holds the
+/// bytes from `start` to the function's end (decoding never reads past it,
+/// as Go's does not). `source` returns a source line to print above the
+/// instructions of a new file:line (the `--source` view).
+#[allow(clippy::too_many_arguments)]
+pub fn write_function(
+    arch: crate::Arch,
+    name: &str,
+    start: u64,
+    code: &[u8],
+    syms: &dyn crate::SymbolLookup,
+    lines: &dyn Lines,
+    opts: Options,
+    source: Option<&dyn Fn(&str, i64) -> Option<String>>,
+    out: &mut String,
+) {
+    use std::fmt::Write as _;
+    let (file, _) = lines.at(start);
+    let _ = writeln!(out, "TEXT {name}(SB) {file}");
+    let mut tw = TabWriter::default();
+    let mut off = 0usize;
+    let mut last: (String, i64) = (String::new(), i64::MIN);
+    while off < code.len() {
+        let pc = start + off as u64;
+        let inst = crate::decode(arch, &code[off..], pc);
+        let len = (inst.len as usize).clamp(1, code.len() - off);
+        let (file, line) = lines.at(pc);
+        if let Some(src) = source {
+            if last.1 != line || last.0 != file {
+                if let Some(text) = src(file, line) {
+                    tw.line(text);
+                }
+                last = (file.to_string(), line);
+            }
+        }
+        let mut row = String::with_capacity(96);
+        let _ = write!(row, "  {}:{}\t{:#x}\t", base_name(file), line, pc);
+        hex_column(arch, &code[off..off + len], &mut row);
+        row.push('\t');
+        if opts.both {
+            let go = inst.to_string(crate::Syntax::Go, syms);
+            let gnu = inst.to_string(crate::Syntax::Gnu, syms);
+            let _ = write!(row, "{go:<36} // {gnu}");
+        } else {
+            inst.write(opts.syntax, syms, &mut row);
+        }
+        row.push('\t');
+        tw.line(row);
+        off += len;
+    }
+    tw.flush(out);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -87,6 +87,8 @@ pub struct ObjFile<'data> {
     pub text: &'data [u8],
     /// Symbols from the static symbol table (empty when stripped).
     pub symtab: SymTab,
+    /// Instruction set, when it is one this crate decodes.
+    pub arch: Option<crate::Arch>,
 }
 
 /// Why a file could not be read as a disassembly source.
@@ -163,7 +165,13 @@ impl<'data> ObjFile<'data> {
                 s.size = addrs.get(i).map_or(0, |&next| next - s.addr);
             }
         }
+        let arch = match file.architecture() {
+            object::Architecture::X86_64 => Some(crate::Arch::Amd64),
+            object::Architecture::Aarch64 => Some(crate::Arch::Arm64),
+            _ => None,
+        };
         Ok(ObjFile {
+            arch,
             text_addr,
             text,
             symtab: SymTab::new(syms),

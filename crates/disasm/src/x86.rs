@@ -48,6 +48,25 @@ pub(crate) fn decode(code: &[u8], addr: u64) -> Inst {
         }
         FlowControl::Exception => (Flow::Trap, None),
     };
+    let mut len = ins.len() as u32;
+    if ins.mnemonic() == Mnemonic::Vzeroupper {
+        // Go's decoder reads a ModRM operand after VZEROUPPER's opcode and
+        // so reports it one to six bytes too long; `go tool objdump` lists
+        // it that way and resumes after those bytes. Do the same.
+        match modrm_len(code.get(len as usize..).unwrap_or(&[])) {
+            Some(extra) => len += extra,
+            None => {
+                return Inst {
+                    addr,
+                    len: 1,
+                    target: None,
+                    flow: Flow::Trap,
+                    arch: crate::Arch::Amd64,
+                    raw: Raw::Bad,
+                }
+            }
+        }
+    }
     let flow = if ins.mnemonic() == Mnemonic::Syscall {
         Flow::Syscall
     } else {
@@ -55,12 +74,34 @@ pub(crate) fn decode(code: &[u8], addr: u64) -> Inst {
     };
     Inst {
         addr,
-        len: ins.len() as u32,
+        len,
         target,
         flow,
         arch: crate::Arch::Amd64,
         raw: Raw::X86(Box::new(ins)),
     }
+}
+
+/// Bytes taken by a ModRM byte and what it implies (SIB, displacement),
+/// in 64-bit addressing; `None` when `b` is too short.
+fn modrm_len(b: &[u8]) -> Option<u32> {
+    let modrm = *b.first()?;
+    let (md, rm) = (modrm >> 6, modrm & 7);
+    let mut n = 1u32;
+    if md != 3 && rm == 4 {
+        let sib = *b.get(1)?;
+        n += 1;
+        if md == 0 && sib & 7 == 5 {
+            n += 4;
+        }
+    }
+    n += match (md, rm) {
+        (0, 5) => 4,
+        (1, _) => 1,
+        (2, _) => 4,
+        _ => 0,
+    };
+    (b.len() >= n as usize).then_some(n)
 }
 
 fn direct_target(ins: &Instruction) -> Option<u64> {
@@ -399,7 +440,11 @@ fn go_memory(ins: &Instruction, syms: &dyn SymbolLookup) -> String {
         // displacement and never names a symbol.
         return format!("{:#x}", disp as u64 as u32);
     }
-    if seg == Register::None && disp != 0 && index == Register::None {
+    // Go keeps a 32-bit displacement unsigned, so a backward RIP-relative
+    // reference points past 4 GiB and never resolves to a symbol: such
+    // operands print as `0xffffff90(IP)`. Matched on purpose.
+    let backward = rip && disp < 0;
+    if seg == Register::None && disp != 0 && index == Register::None && !backward {
         let target = (rip || base == Register::None).then_some(disp_abs);
         if let Some(t) = target {
             if let Some(s) = sym_ref(syms, t) {
