@@ -152,6 +152,9 @@ impl Lines for NoLines {
     }
 }
 
+/// Returns the source text to show above the instructions of a file:line.
+pub type SourceFn<'a> = &'a dyn Fn(&str, i64) -> Option<String>;
+
 /// What to print for one function.
 #[derive(Clone, Copy, Debug)]
 pub struct Options {
@@ -175,7 +178,7 @@ pub fn write_function(
     syms: &dyn crate::SymbolLookup,
     lines: &dyn Lines,
     opts: Options,
-    source: Option<&dyn Fn(&str, i64) -> Option<String>>,
+    source: Option<SourceFn<'_>>,
     out: &mut String,
 ) {
     use std::fmt::Write as _;
