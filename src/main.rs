@@ -28,6 +28,8 @@ enum Command {
     Syscalls(cmd::syscalls::Args),
     /// strace-style live tracing with decoded arguments
     Trace(cmd::trace::Args),
+    /// Run a Go program and show every hop from main.main down to one syscall
+    Path(cmd::path::Args),
 }
 
 fn main() -> ExitCode {
@@ -46,6 +48,7 @@ fn main() -> ExitCode {
         Command::Disasm(args) => cmd::disasm::run(args),
         Command::Syscalls(args) => cmd::syscalls::run(args),
         Command::Trace(args) => cmd::trace::run(args),
+        Command::Path(args) => cmd::path::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

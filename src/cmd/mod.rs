@@ -6,6 +6,7 @@ pub mod addr2line;
 pub mod disasm;
 pub mod funcs;
 pub mod inspect;
+pub mod path;
 pub mod syscalls;
 pub mod trace;
 

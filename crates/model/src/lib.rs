@@ -5,6 +5,7 @@
 //!   unwinder and `path` report it.
 #![deny(missing_docs)]
 
+pub mod path;
 pub mod syscall;
 
 use serde::Serialize;

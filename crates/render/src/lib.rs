@@ -2,4 +2,6 @@
 //! JSON wire types, HTML. Depends on `model` alone.
 #![deny(missing_docs)]
 
+pub mod html;
+pub mod path;
 pub mod strace;
