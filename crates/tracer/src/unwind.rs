@@ -419,16 +419,15 @@ impl Walk<'_, '_> {
                 }
             }
             PcKind::Native { .. } | PcKind::Unknown => {
-                let (function, offset) = match &info.kind {
-                    PcKind::Native { symbol, offset } => (symbol.clone(), *offset),
-                    _ => ("?".to_string(), step.pc),
+                let function = match &info.kind {
+                    PcKind::Native { symbol, .. } => symbol.clone(),
+                    _ => "?".to_string(),
                 };
                 let file = self
                     .symbols
                     .module(res.module)
                     .map(|m| m.path().to_string())
                     .unwrap_or_default();
-                let _ = offset;
                 self.frames.push(Frame {
                     pc: step.pc,
                     function,
@@ -595,5 +594,287 @@ fn resume_point(g: &Goroutine) -> Step {
         lr: (r.lr != 0).then_some(r.lr),
         exact: true,
         innermost: false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fake::FakeThread;
+    use crate::symbolize::Module;
+    use crate::X86_64Regs;
+
+    const PID: i32 = 100;
+    const TID: i32 = 101;
+
+    fn fixture(name: &str) -> std::path::PathBuf {
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../tests/fixtures/bin")
+            .join(name)
+    }
+
+    fn unwinder_for(name: &str) -> Unwinder {
+        let m = Module::open(&fixture(name)).expect("fixture");
+        assert!(m.go().is_some());
+        let mut u = Unwinder::new();
+        u.symbols.add_mapping(PID, m, 0x40_0000, 0x60_0000, 0);
+        u
+    }
+
+    fn words(base: u64, len: usize, set: &[(u64, u64)]) -> Vec<u8> {
+        let mut v = vec![0u8; len];
+        for &(addr, val) in set {
+            let off = usize::try_from(addr - base).unwrap();
+            v[off..off + 8].copy_from_slice(&val.to_le_bytes());
+        }
+        v
+    }
+
+    /// A `g` (go1.25+ layout) as bytes.
+    fn g_bytes(lo: u64, hi: u64, m: u64, goid: u64, status: u32, sched: Regs3) -> Vec<u8> {
+        let mut v = words(
+            0,
+            168,
+            &[
+                (0, lo),
+                (8, hi),
+                (48, m),
+                (56, sched.sp),
+                (64, sched.pc),
+                (96, sched.bp),
+                (152, goid),
+            ],
+        );
+        v[144..148].copy_from_slice(&status.to_le_bytes());
+        v
+    }
+
+    fn names(s: &Stack) -> Vec<(&str, bool)> {
+        s.frames
+            .iter()
+            .map(|f| (f.function.as_str(), f.inlined))
+            .collect()
+    }
+
+    /// Return addresses and pcsp deltas of the verified go1.27 example
+    /// (go-internals §4.6): (pc, delta, sp) per physical frame.
+    const EXAMPLE: [(u64, u64, u64); 8] = [
+        (0x40c84e, 0, 0xed40),
+        (0x47f22d, 64, 0xed48),
+        (0x47f286, 88, 0xed90),
+        (0x47f4ce, 40, 0xedf0),
+        (0x47f9c5, 80, 0xee20),
+        (0x47fd25, 56, 0xee78),
+        (0x445a67, 288, 0xeeb8),
+        (0x47b4a1, 0, 0xefe0),
+    ];
+    const STACK: u64 = 0xc000_0000_0000;
+
+    /// Lays out the example's goroutine stack: each frame's return address
+    /// at sp+delta and a saved BP chain below it.
+    fn example_stack() -> Vec<u8> {
+        let mut set = Vec::new();
+        for w in EXAMPLE.windows(2) {
+            let (_, d, sp) = w[0];
+            let (ret, _, caller_sp) = w[1];
+            assert_eq!(sp + d + 8, caller_sp, "example is self-consistent");
+            set.push((STACK + sp + d, ret));
+            if d >= 8 {
+                // Saved BP = the caller frame's BP slot.
+                let (_, cd, csp) = w[1];
+                set.push((STACK + sp + d - 8, STACK + csp + cd.max(8) - 8));
+            }
+        }
+        words(STACK + 0xe000, 0x2000, &set)
+    }
+
+    fn example_regs() -> X86_64Regs {
+        X86_64Regs {
+            rip: EXAMPLE[0].0,
+            rsp: STACK + EXAMPLE[0].2,
+            // Syscall6 is frameless: BP is still RawSyscall6's.
+            rbp: STACK + EXAMPLE[1].2 + EXAMPLE[1].1 - 8,
+            fs_base: 0x5008,
+            ..X86_64Regs::default()
+        }
+    }
+
+    const EXAMPLE_NAMES: [(&str, bool); 9] = [
+        ("internal/runtime/syscall/linux.Syscall6", false),
+        ("syscall.RawSyscall6", false),
+        ("syscall.Syscall", false),
+        ("syscall.Syscall", false),
+        ("golang.org/x/sys/unix.write", false),
+        ("golang.org/x/sys/unix.Write", true),
+        ("main.main", false),
+        ("runtime.main", false),
+        ("runtime.goexit", false),
+    ];
+
+    #[test]
+    fn verified_example_unwinds_with_inline_frames() {
+        let mut u = unwinder_for("syscall_minimal-go1.27-linux-amd64");
+        let mut t = FakeThread::new(PID, TID);
+        t.registers = Registers::X86_64(example_regs());
+        let g = 0xc000_0100_0000;
+        t.map(0x5000, 0xc000_0100_0000u64.to_le_bytes().to_vec());
+        t.map(STACK + 0xe000, example_stack());
+        t.map(
+            g,
+            g_bytes(
+                STACK + 0x8000,
+                STACK + 0xf000,
+                0x77_0000,
+                1,
+                3,
+                Regs3::default(),
+            ),
+        );
+        let s = u.unwind(&t, &t.registers.clone(), 64);
+        assert_eq!(names(&s), EXAMPLE_NAMES);
+        assert_eq!(s.end, End::Complete);
+        assert_eq!(s.fp_mismatches, 0);
+        // Return addresses as the frames' pcs; inlined frames share theirs.
+        let pcs: Vec<u64> = s
+            .frames
+            .iter()
+            .filter(|f| !f.inlined)
+            .map(|f| f.pc)
+            .collect();
+        let want: Vec<u64> = EXAMPLE.iter().map(|e| e.0).collect();
+        assert_eq!(pcs, want);
+        assert_eq!(s.frames[5].pc, s.frames[6].pc);
+        assert_eq!(s.frames[6].file, "example.com/syscall_minimal/main.go");
+        assert_eq!(s.frames[6].line, 9);
+        assert_eq!(s.frames[5].line, 167);
+        assert_eq!(s.current.goid(), Some(1));
+        assert_eq!(s.current.describe(), "goroutine 1");
+    }
+
+    #[test]
+    fn depth_limit_cuts_the_stack() {
+        let mut u = unwinder_for("syscall_minimal-go1.27-linux-amd64");
+        let mut t = FakeThread::new(PID, TID);
+        t.registers = Registers::X86_64(example_regs());
+        t.map(STACK + 0xe000, example_stack());
+        let s = u.unwind(&t, &t.registers.clone(), 3);
+        assert_eq!(s.frames.len(), 3);
+        assert_eq!(s.end, End::Depth);
+    }
+
+    #[test]
+    fn without_a_g_the_registers_still_unwind() {
+        let mut u = unwinder_for("syscall_minimal-go1.27-linux-amd64-stripped");
+        let mut t = FakeThread::new(PID, TID);
+        t.registers = Registers::X86_64(example_regs());
+        t.map(STACK + 0xe000, example_stack());
+        let s = u.unwind(&t, &t.registers.clone(), 64);
+        assert_eq!(s.current, Current::NoG);
+        assert_eq!(s.current.describe(), "no g");
+        assert_eq!(names(&s), EXAMPLE_NAMES);
+    }
+
+    #[test]
+    fn frame_pointer_disagreement_is_counted_and_pcsp_wins() {
+        let mut u = unwinder_for("syscall_minimal-go1.27-linux-amd64");
+        let mut t = FakeThread::new(PID, TID);
+        let mut regs = example_regs();
+        // A BP that points nowhere useful: pcsp must still find every frame.
+        regs.rbp = STACK + 0xe100;
+        t.registers = Registers::X86_64(regs);
+        t.map(STACK + 0xe000, example_stack());
+        let s = u.unwind(&t, &t.registers.clone(), 64);
+        assert_eq!(names(&s), EXAMPLE_NAMES);
+        assert_eq!(s.fp_mismatches, 1);
+    }
+
+    /// A syscall on g0 under `systemstack`: the walk reaches systemstack
+    /// and continues on the user goroutine from its `g.sched`.
+    #[test]
+    fn g0_under_systemstack_crosses_to_the_goroutine() {
+        let mut u = unwinder_for("syscall_minimal-go1.27-linux-amd64");
+        let mut t = FakeThread::new(PID, TID);
+        let g0 = 0xc000_0200_0000u64;
+        let curg = 0xc000_0100_0000u64;
+        let m = 0x77_0000u64;
+        let sys = 0x7f00_0000_0000u64; // g0 stack
+                                       // g0: Syscall6 (frameless leaf) returning into systemstack after
+                                       // `CALL DI` (0x479b2a).
+        t.map(sys, words(sys, 0x1000, &[(sys + 0x800, 0x479b2a)]));
+        t.registers = Registers::X86_64(X86_64Regs {
+            rip: EXAMPLE[0].0,
+            rsp: sys + 0x800,
+            rbp: 0,
+            fs_base: 0x5008,
+            ..X86_64Regs::default()
+        });
+        t.map(0x5000, g0.to_le_bytes().to_vec());
+        t.map(g0, g_bytes(sys, sys + 0x10000, m, 0, 2, Regs3::default()));
+        t.map(
+            m,
+            words(m, 192, &[(m, g0), (m + 64, TID as u64), (m + 184, curg)]),
+        );
+        // curg saved by systemstack: pc = systemstack_switch+8 (pcsp 8),
+        // sp such that [sp+8] is the return into main.main.
+        let gs = STACK + EXAMPLE[5].2 - 16;
+        let mut set = vec![(gs + 8, EXAMPLE[5].0)];
+        set.push((STACK + EXAMPLE[5].2 + EXAMPLE[5].1, EXAMPLE[6].0));
+        set.push((STACK + EXAMPLE[6].2 + EXAMPLE[6].1, EXAMPLE[7].0));
+        t.map(STACK + 0xe000, words(STACK + 0xe000, 0x2000, &set));
+        let sched = Regs3 {
+            pc: 0x479ac8,
+            sp: gs,
+            bp: 0,
+            lr: 0,
+        };
+        t.map(
+            curg,
+            g_bytes(STACK + 0x8000, STACK + 0xf000, m, 7, 2, sched),
+        );
+        let s = u.unwind(&t, &t.registers.clone(), 64);
+        let got: Vec<&str> = s.frames.iter().map(|f| f.function.as_str()).collect();
+        assert_eq!(
+            got,
+            [
+                "internal/runtime/syscall/linux.Syscall6",
+                "runtime.systemstack",
+                "runtime.systemstack_switch",
+                "golang.org/x/sys/unix.Write",
+                "main.main",
+                "runtime.main",
+                "runtime.goexit"
+            ]
+        );
+        assert_eq!(s.end, End::Complete);
+        assert!(matches!(s.current, Current::G0 { curg: Some(c), .. } if c.goid == 7));
+        assert_eq!(s.current.goid(), Some(7));
+        assert_eq!(s.current.describe(), "g0 (goroutine 7)");
+    }
+
+    #[test]
+    fn an_m_of_another_thread_is_not_trusted() {
+        let mut u = unwinder_for("syscall_minimal-go1.27-linux-amd64");
+        let mut t = FakeThread::new(PID, TID);
+        let g0 = 0xc000_0200_0000u64;
+        let m = 0x77_0000u64;
+        t.registers = Registers::X86_64(X86_64Regs {
+            fs_base: 0x5008,
+            ..X86_64Regs::default()
+        });
+        t.map(0x5000, g0.to_le_bytes().to_vec());
+        t.map(g0, g_bytes(0x1000, 0x9000, m, 0, 2, Regs3::default()));
+        t.map(m, words(m, 192, &[(m, g0), (m + 64, 4242)]));
+        assert_eq!(u.current(&t, &t.registers.clone()), Current::NoG);
+        // The same m with this thread's id is a g0 without a user goroutine.
+        t.map(m + 0x1000, Vec::new());
+        let mut t2 = FakeThread::new(PID, TID);
+        t2.registers = t.registers;
+        t2.map(0x5000, g0.to_le_bytes().to_vec());
+        t2.map(g0, g_bytes(0x1000, 0x9000, m, 0, 2, Regs3::default()));
+        t2.map(m, words(m, 192, &[(m, g0), (m + 64, TID as u64)]));
+        let c = u.current(&t2, &t2.registers.clone());
+        assert!(matches!(c, Current::G0 { curg: None, .. }));
+        assert_eq!(c.describe(), "g0");
+        assert_eq!(c.goid(), None);
     }
 }
