@@ -263,6 +263,11 @@ impl Tracer {
             if self.tracees.is_empty() {
                 return Ok(Outcome::Finished(self.main_exit));
             }
+            // A busy tracee keeps waitpid from ever returning EINTR, so
+            // look at the flag on every stop too (one atomic load).
+            if let Some(r) = crate::interrupt::take() {
+                return Ok(Outcome::Interrupted(r));
+            }
             match sys::wait_any(None)? {
                 Wait::Interrupted => {
                     if let Some(r) = crate::interrupt::take() {
