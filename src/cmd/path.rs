@@ -58,6 +58,10 @@ pub struct Args {
     /// Also write a self-contained HTML page with the chain as a diagram
     #[arg(long, value_name = "FILE")]
     pub html: Option<PathBuf>,
+    /// Write the report (text or JSON) to FILE instead of stdout, which the
+    /// program shares
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
     /// The Go program to run and its arguments
     #[arg(
         required = true,
@@ -138,15 +142,21 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         let page = render::html::path_page(&report);
         std::fs::write(path, page).with_context(|| format!("writing {}", path.display()))?;
     }
+    let color = args.output.is_none()
+        && std::io::stdout().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none();
+    let mut out = if args.json {
+        serde_json::to_string_pretty(&report)? + "\n"
+    } else {
+        render::path::text(&report, color)
+    };
+    if let Some(path) = &args.output {
+        std::fs::write(path, std::mem::take(&mut out))
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
     let stdout = std::io::stdout();
     let mut w = std::io::BufWriter::new(stdout.lock());
-    if args.json {
-        serde_json::to_writer_pretty(&mut w, &report)?;
-        writeln!(w)?;
-    } else {
-        let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-        w.write_all(render::path::text(&report, color).as_bytes())?;
-    }
+    w.write_all(out.as_bytes())?;
     w.flush()?;
     Ok(exit_code)
 }
@@ -178,6 +188,9 @@ struct Plan {
     /// Side calls (entersyscall/exitsyscall) by the function making them:
     /// (function node, callee name, call pc).
     sides: Vec<(String, String, u64)>,
+    /// cgo: chains from main.main to the instruction that hands a C
+    /// function pointer over (`runtime.asmcgocall`).
+    cgo_paths: Vec<analysis::Path>,
 }
 
 impl Plan {
@@ -243,12 +256,62 @@ impl Plan {
                 }
             }
         }
+        let cgo_paths = cgo_handover(go, an)
+            .map(|(node, pc)| an.paths_to_instruction(main_fn, node, pc, 2))
+            .unwrap_or_default();
+        for p in &cgo_paths {
+            for h in &p.hops {
+                if h.instruction.is_some() && breakpoints.len() < MAX_BREAKPOINTS {
+                    if let Some(planned) = plan_at(go, h.pc) {
+                        breakpoints.entry(h.pc).or_insert(planned);
+                    }
+                }
+            }
+        }
         Plan {
             paths,
             breakpoints,
             sides,
+            cgo_paths,
         }
     }
+}
+
+/// Where Go hands a C function over in a cgo binary: the call in the
+/// assembly `runtime.asmcgocall` that goes to C, directly through a
+/// register or through `runtime.asmcgocall_landingpad` (`JMP AX`).
+fn cgo_handover(go: &GoBinary<'_>, an: &Analysis<'_, '_>) -> Option<(usize, u64)> {
+    let g = &an.graph;
+    let node = g
+        .nodes
+        .iter()
+        .position(|n| n.name == "runtime.asmcgocall" && n.asm)?;
+    if !g
+        .nodes
+        .iter()
+        .any(|n| n.name.starts_with("_cgo_") || n.name == "runtime.cgocall")
+    {
+        return None;
+    }
+    let n = &g.nodes[node];
+    let code = go.bin.read_va(n.entry, n.end.saturating_sub(n.entry))?;
+    let insts = disasm::decode_all(disasm::Arch::Amd64, code, n.entry);
+    let landing = g
+        .nodes
+        .iter()
+        .find(|n| n.name == "runtime.asmcgocall_landingpad")
+        .map(|n| n.entry);
+    insts
+        .iter()
+        .find(|i| {
+            i.flow == Flow::Call
+                && match (i.target, landing) {
+                    (None, _) => true,
+                    (Some(t), Some(l)) => t == l,
+                    _ => false,
+                }
+        })
+        .map(|i| (node, i.addr))
 }
 
 /// Functions a goroutine may start in that reach a matching site: callers
@@ -336,6 +399,8 @@ fn register_number(go_name: &str) -> Option<u8> {
 #[derive(Clone)]
 struct Hit {
     seq: u64,
+    /// The g the thread ran (g0 once asmcgocall switched stacks).
+    g: u64,
     regs: X86_64Regs,
     stack: Vec<u64>,
     /// The goroutine's stack top then (stacks move when they grow).
@@ -360,6 +425,9 @@ struct Captured {
     live: HashMap<u64, bool>,
     /// exitsyscall observed after the call.
     exited_runtime: bool,
+    /// The file mapped at the syscall instruction when it is not the Go
+    /// binary's text (libc).
+    mapping: Option<String>,
 }
 
 struct Runner<'p> {
@@ -560,6 +628,7 @@ impl<'p> Runner<'p> {
             (g, pc),
             Hit {
                 seq: self.seq,
+                g,
                 regs: r,
                 stack,
                 stack_hi,
@@ -603,12 +672,11 @@ impl<'p> Runner<'p> {
         let hits: HashMap<u64, Hit> = self
             .hits
             .iter()
-            .filter(|((hg, _), _)| *hg == user_g)
+            .filter(|((hg, _), _)| *hg == user_g || *hg == g)
             .map(|((_, pc), h)| (*pc, h.clone()))
             .collect();
         // Which calls are still on the stack: the return address is where
         // the breakpoint saw it would be pushed.
-        let hi_now = read_word(t, user_g + 8).unwrap_or(0);
         let mut live = HashMap::new();
         for (pc, h) in &hits {
             let Some(p) = self.plan.breakpoints.get(pc) else {
@@ -618,6 +686,7 @@ impl<'p> Runner<'p> {
                 Step::Call { return_to, .. } | Step::CallRegister { return_to, .. } => return_to,
                 Step::Jump { .. } => continue,
             };
+            let hi_now = read_word(t, h.g + 8).unwrap_or(0);
             let moved = hi_now.wrapping_sub(h.stack_hi);
             let slot = h.regs.rsp.wrapping_sub(8).wrapping_add(moved);
             live.insert(*pc, read_word(t, slot) == Some(ret.wrapping_add(self.bias)));
@@ -648,9 +717,28 @@ impl<'p> Runner<'p> {
             hits,
             live,
             exited_runtime: false,
+            mapping: mapping_of(t.pid(), entry.pc),
         });
         true
     }
+}
+
+/// The file mapped at `addr` in `pid`, from /proc/PID/maps.
+fn mapping_of(pid: i32, addr: u64) -> Option<String> {
+    let maps = std::fs::read_to_string(format!("/proc/{pid}/maps")).ok()?;
+    for line in maps.lines() {
+        let mut f = line.split_whitespace();
+        let range = f.next()?;
+        let (lo, hi) = range.split_once('-')?;
+        let (lo, hi) = (
+            u64::from_str_radix(lo, 16).ok()?,
+            u64::from_str_radix(hi, 16).ok()?,
+        );
+        if (lo..hi).contains(&addr) {
+            return f.nth(4).map(str::to_string);
+        }
+    }
+    None
 }
 
 struct Mem<'a>(&'a dyn Thread);
@@ -714,12 +802,21 @@ impl disasm::SymbolLookup for Syms<'_> {
 /// Picks the chain the goroutine took: ends at the instruction that
 /// stopped, and has the most of its calls observed and still live, in order.
 fn choose<'a>(plan: &'a Plan, cap: &Captured, site: u64) -> Option<&'a analysis::Path> {
+    choose_in(&plan.paths, plan, cap, site)
+}
+
+fn choose_in<'a>(
+    paths: &'a [analysis::Path],
+    plan: &Plan,
+    cap: &Captured,
+    site: u64,
+) -> Option<&'a analysis::Path> {
     let mut best: Option<(&analysis::Path, i64)> = None;
-    for p in plan.paths.iter().filter(|p| p.site == site) {
+    for p in paths.iter().filter(|p| p.site == site) {
         let mut score = 0i64;
         let mut last_seq = 0u64;
         for h in &p.hops {
-            if h.pc == p.site || !plan.breakpoints.contains_key(&h.pc) {
+            if h.instruction.is_none() || !plan.breakpoints.contains_key(&h.pc) {
                 continue;
             }
             match cap.hits.get(&h.pc) {
@@ -758,7 +855,15 @@ fn build_report(
     if dwarf.is_none() {
         notes.push("no DWARF in the binary: arguments are shown by ABI slot, unnamed".into());
     }
-    let chosen = choose(plan, &cap, site);
+    let in_go = go.pclntab.func_at(site).is_some();
+    let cgo = if in_go {
+        None
+    } else {
+        plan.cgo_paths
+            .first()
+            .and_then(|p| choose_in(&plan.cgo_paths, plan, &cap, p.site))
+    };
+    let chosen = if in_go { choose(plan, &cap, site) } else { cgo };
     let mut hops = Vec::new();
     if let Some(p) = chosen {
         for (i, h) in p.hops.iter().enumerate() {
@@ -778,7 +883,7 @@ fn build_report(
                 .map(|f| {
                     format!("{f}: generated by mksyscall (the z* files are written by a script from //sys lines)")
                 });
-            let is_site = h.pc == site;
+            let is_site = h.pc == site && in_go;
             let call = h.instruction.as_ref().map(|_| instruction(go, &syms, h.pc));
             let planned = plan.breakpoints.get(&h.pc);
             let hit = cap.hits.get(&h.pc);
@@ -798,7 +903,7 @@ fn build_report(
                     .function(&next.function)
                     .and_then(|n| go.pclntab.func_at(an.graph.nodes[n].entry))
                     .and_then(|f| f.args())
-                    .map(|a| (a as usize / 8).clamp(1, 9))
+                    .map(|a| (a as usize / 8).min(9))
                     .unwrap_or(4);
                 args = arguments(
                     an,
@@ -863,6 +968,9 @@ fn build_report(
                 note: h.note.clone(),
                 explain: Vec::new(),
             });
+        }
+        if cgo.is_some() {
+            c_hops(go, &cap, bias, &mut hops);
         }
         // Assembly the caller calls the ABIInternal way is ABIInternal
         // assembly (declared <ABIInternal>), whatever the static class said.
@@ -954,6 +1062,68 @@ fn build_report(
         exit: None,
         notes,
     }
+}
+
+/// The C side of a cgo call: the function asmcgocall handed over (named
+/// from the ELF symbol table) and the library the syscall was made in.
+fn c_hops(go: &GoBinary<'_>, cap: &Captured, bias: u64, hops: &mut Vec<PathHop>) {
+    let Some(last) = hops.last_mut() else { return };
+    // asmcgocall keeps the C function in AX up to the hand-over.
+    let target = cap
+        .hits
+        .get(&last.call.as_ref().map(|c| c.pc).unwrap_or(0))
+        .map(|h| h.regs.rax);
+    last.note = Some(
+        "Go hands over to C here: asmcgocall has switched to the system stack (g0) and calls the C function with the C calling convention".into(),
+    );
+    let c_name = target.and_then(|t| {
+        let t = t.wrapping_sub(bias);
+        go.bin
+            .symbols()
+            .iter()
+            .filter(|s| s.addr <= t && (t < s.addr + s.size.max(1)))
+            .map(|s| s.name.clone())
+            .next()
+    });
+    hops.push(PathHop {
+        function: c_name.unwrap_or_else(|| "C function".into()),
+        file: "C code in the binary (cgo)".into(),
+        line: 0,
+        via: "cgo".into(),
+        abi: "C".into(),
+        asm: false,
+        generated: None,
+        call: None,
+        observed: target.is_some(),
+        args_abi: None,
+        args: Vec::new(),
+        registers: Vec::new(),
+        side_calls: Vec::new(),
+        disassembly: Vec::new(),
+        note: target.map(|t| format!("entered at {t:#x}")),
+        explain: Vec::new(),
+    });
+    hops.push(PathHop {
+        function: "libc".into(),
+        file: cap.mapping.clone().unwrap_or_else(|| "?".into()),
+        line: 0,
+        via: "call".into(),
+        abi: "C".into(),
+        asm: false,
+        generated: None,
+        call: None,
+        observed: true,
+        args_abi: None,
+        args: Vec::new(),
+        registers: Vec::new(),
+        side_calls: Vec::new(),
+        disassembly: Vec::new(),
+        note: Some(format!(
+            "the syscall instruction is at {:#x}, in the C library: Go's own syscall path is not used",
+            cap.entry.pc.wrapping_sub(2)
+        )),
+        explain: Vec::new(),
+    });
 }
 
 fn instruction(go: &GoBinary<'_>, syms: &Syms<'_>, pc: u64) -> CallInstruction {
@@ -1172,7 +1342,11 @@ fn arguments(
         }
         if let Some(bytes) = hit.peeks.get(&ptr) {
             let n = (len as usize).min(bytes.len());
-            if n > 0 {
+            let text = bytes[..n]
+                .iter()
+                .filter(|&&c| (0x20..0x7f).contains(&c) || c == b'\n' || c == b'\t')
+                .count();
+            if n > 0 && text * 10 >= n * 9 {
                 out[k].string = Some(quote(&bytes[..n], (len as usize) > n));
             }
         }

@@ -257,6 +257,39 @@ impl<'a, 'data> Analysis<'a, 'data> {
         out
     }
 
+    /// Up to `limit` paths from `from` to the instruction at `pc` inside
+    /// function node `to`: an arbitrary end point, such as the call where
+    /// cgo hands a C function pointer over (`runtime.asmcgocall`).
+    pub fn paths_to_instruction(&self, from: usize, to: usize, pc: u64, limit: usize) -> Vec<Path> {
+        let Some(node) = self.graph.nodes.get(to) else {
+            return Vec::new();
+        };
+        let site = Site {
+            addr: pc,
+            function: node.name.clone(),
+            kind: SiteKind::Syscall,
+            number: Number::Unknown,
+            name: None,
+            library: None,
+            paths: 0,
+            depth: None,
+            node: to,
+        };
+        paths::enumerate(&self.graph, from, to, limit.max(1))
+            .into_iter()
+            .take(limit)
+            .map(|edges| Path {
+                hops: paths::hops(self.go, &self.graph, &edges, &site),
+                site: pc,
+                kind: SiteKind::Syscall,
+                number: None,
+                name: None,
+                library: None,
+                number_set_by: None,
+            })
+            .collect()
+    }
+
     /// Resolves the number along a path of edges ending at `site`.
     fn resolve_number(&self, edges: &[usize], site: &Site) -> (Option<u64>, Option<String>) {
         match &site.number {

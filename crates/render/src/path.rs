@@ -83,11 +83,13 @@ fn args_block(p: &Paint, out: &mut String, abi: &str, args: &[ArgValue]) {
 
 fn hop_block(p: &Paint, out: &mut String, i: usize, h: &PathHop) {
     let mut tags = vec![p.abi(&h.abi)];
-    tags.push(if h.asm {
-        p.wrap("36", "asm")
-    } else {
-        "Go".into()
-    });
+    if h.abi != "C" {
+        tags.push(if h.asm {
+            p.wrap("36", "asm")
+        } else {
+            "Go".into()
+        });
+    }
     let arrow = if i == 0 {
         String::new()
     } else {
