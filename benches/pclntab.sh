@@ -32,9 +32,11 @@ measure() { # label, command...
 # N addresses spread over every function of a binary (entry, middle).
 addresses() { # bin, count, file
 	"$RH" funcs "$1" | awk -v n="$2" '
-		{ e[NR] = $1; s[NR] = $2 }
+		function hex(h,  v, i) { v = 0; for (i = 1; i <= length(h); i++)
+			v = v * 16 + index("0123456789abcdef", substr(h, i, 1)) - 1; return v }
+		{ e[NR] = hex($1); s[NR] = $2 }
 		END { for (i = 0; i < n; i++) { k = (i * 7919) % NR + 1
-			printf "%x\n", strtonum("0x" e[k]) + (i % 2) * int(s[k] / 2) } }' >"$3"
+			printf "%x\n", e[k] + (i % 2) * int(s[k] / 2) } }' >"$3"
 }
 
 size=$(stat -c %s "$BIN")

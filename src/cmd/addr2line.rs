@@ -60,32 +60,37 @@ impl<W: Write> Printer<'_, W> {
             self.bad += 1;
             return Ok(());
         };
-        let frames = self.go.pclntab.frames_at(pc);
+        let func = self.go.pclntab.func_at(pc);
         if let Some(json) = &mut self.json {
-            json.push(JsonAddr {
-                addr: pc,
-                frames: frames
-                    .into_iter()
-                    .map(|f| JsonFrame {
-                        function: f.function,
-                        file: f.file,
-                        line: f.line,
-                        inlined: f.inlined,
+            let mut frames = Vec::new();
+            if let Some(f) = func {
+                f.for_each_frame(pc, |fr| {
+                    frames.push(JsonFrame {
+                        function: fr.function.to_string(),
+                        file: fr.file.to_string(),
+                        line: fr.line,
+                        inlined: fr.inlined,
                     })
-                    .collect(),
-            });
+                });
+            }
+            json.push(JsonAddr { addr: pc, frames });
             return Ok(());
         }
-        if frames.is_empty() {
+        let Some(func) = func else {
             return writeln!(self.out, "{pc:#x} ?? ??:0");
-        }
-        for f in &frames {
-            write!(self.out, "{pc:#x} {} {}:{}", f.function, f.file, f.line)?;
-            if f.inlined {
-                self.out.write_all(b" (inlined)")?;
+        };
+        let mut result = Ok(());
+        func.for_each_frame(pc, |f| {
+            if result.is_ok() {
+                let inl = if f.inlined { " (inlined)" } else { "" };
+                result = writeln!(
+                    self.out,
+                    "{pc:#x} {} {}:{}{inl}",
+                    f.function, f.file, f.line
+                );
             }
-            self.out.write_all(b"\n")?;
-        }
+        });
+        result?;
         Ok(())
     }
 }

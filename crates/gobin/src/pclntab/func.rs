@@ -223,6 +223,46 @@ impl<'a> Func<'a> {
         Some((self.file(pc)?, self.line(pc)?))
     }
 
+    /// Every `(start, end, file, line)` run of the function, decoded in one
+    /// pass over the file and line tables: listing all instructions of a
+    /// function this way is linear, where [`Self::file_line`] per pc is
+    /// quadratic. Runs stop where either table stops.
+    pub fn line_runs(&self) -> Vec<(u64, u64, Option<&'a str>, i32)> {
+        let (Some(lt), Some(ft)) = (
+            self.pctab(self.tab.fields.pcln),
+            self.pctab(self.tab.fields.pcfile),
+        ) else {
+            return Vec::new();
+        };
+        let q = self.tab.quantum;
+        let lines: Vec<_> = PcValues::new(lt, self.entry, q)
+            .take_while(|r| r.0 < self.end)
+            .take(1 << 20)
+            .collect();
+        let files: Vec<_> = PcValues::new(ft, self.entry, q)
+            .take_while(|r| r.0 < self.end)
+            .take(1 << 20)
+            .collect();
+        let cu = self.cu_offset();
+        let mut out = Vec::with_capacity(lines.len());
+        let (mut i, mut j) = (0, 0);
+        while i < lines.len() && j < files.len() {
+            let (ls, le, lv) = lines[i];
+            let (fs, fe, fv) = files[j];
+            let start = ls.max(fs);
+            let end = le.min(fe).min(self.end);
+            if start < end {
+                out.push((start, end, self.tab.file_name(cu, fv), lv));
+            }
+            if le <= fe {
+                i += 1;
+            } else {
+                j += 1;
+            }
+        }
+        out
+    }
+
     /// The function's own file: the file at its entry.
     pub fn entry_file(&self) -> Option<&'a str> {
         self.file(self.entry)

@@ -61,77 +61,106 @@ impl<'a> Func<'a> {
         (ix >= 0).then_some((tree, ix))
     }
 
-    /// Logical frames at `pc` inside this function: inlined callees
-    /// innermost first, then this function. Every frame carries `pc`.
-    pub fn frames(&self, pc: u64) -> Vec<Frame> {
+    /// Logical frames at `pc` inside this function, without allocating:
+    /// `emit` gets the inlined callees innermost first, then this function.
+    pub fn for_each_frame(&self, pc: u64, mut emit: impl FnMut(FrameRef<'a>)) {
         let tab = self.table();
-        let mut frames = Vec::new();
-        let frame = |name: &str, pos: Option<(&str, u32)>, inlined: bool| {
-            let (file, line) = pos.unwrap_or(("?", 0));
-            Frame {
-                pc,
-                function: name.to_string(),
-                file: file.to_string(),
-                line,
-                inlined,
-            }
-        };
+        let pos = |p: u64| self.file_line(p).unwrap_or(("?", 0));
         let mut p = pc;
+        let mut depth = 0;
         let mut next = self.inline_index(p);
         while let Some((tree, ix)) = next {
-            if frames.len() >= MAX_INLINE_DEPTH {
+            if depth >= MAX_INLINE_DEPTH {
                 break;
             }
             let Some(call) = self.inlined_call(tree, ix) else {
                 break;
             };
-            let name = tab.name_at(call.name_off).unwrap_or("?");
-            match call.parent_pc {
-                Some(parent_pc) => {
-                    frames.push(frame(name, self.file_line(p), true));
-                    p = self.entry().saturating_add(u64::from(parent_pc));
-                    next = self.inline_index(p);
-                }
-                None => return self.frames_go19(pc, tree, ix),
-            }
+            let Some(parent_pc) = call.parent_pc else {
+                return self.frames_go19(pc, tree, ix, emit);
+            };
+            let (file, line) = pos(p);
+            emit(FrameRef {
+                function: tab.name_at(call.name_off).unwrap_or("?"),
+                file,
+                line,
+                inlined: true,
+            });
+            depth += 1;
+            p = self.entry().saturating_add(u64::from(parent_pc));
+            next = self.inline_index(p);
         }
-        frames.push(frame(self.name(), self.file_line(p), false));
+        let (file, line) = pos(p);
+        emit(FrameRef {
+            function: self.name(),
+            file,
+            line,
+            inlined: false,
+        });
+    }
+
+    /// Logical frames at `pc` inside this function: inlined callees
+    /// innermost first, then this function. Every frame carries `pc`.
+    pub fn frames(&self, pc: u64) -> Vec<Frame> {
+        let mut frames = Vec::new();
+        self.for_each_frame(pc, |f| frames.push(f.to_frame(pc)));
         frames
     }
 
     /// Go 1.9-1.11 trees carry the call site's file and line and a parent
     /// index instead of a parent pc.
-    fn frames_go19(&self, pc: u64, tree: u64, first: i32) -> Vec<Frame> {
+    fn frames_go19(&self, pc: u64, tree: u64, first: i32, mut emit: impl FnMut(FrameRef<'a>)) {
         let tab = self.table();
-        let mut frames = Vec::new();
-        let (mut file, mut line) = match self.file_line(pc) {
-            Some((f, l)) => (f.to_string(), l),
-            None => ("?".to_string(), 0),
-        };
+        let (mut file, mut line) = self.file_line(pc).unwrap_or(("?", 0));
         let mut ix = first;
-        while ix >= 0 && frames.len() < MAX_INLINE_DEPTH {
+        let mut depth = 0;
+        while ix >= 0 && depth < MAX_INLINE_DEPTH {
             let Some(call) = self.inlined_call(tree, ix) else {
                 break;
             };
-            frames.push(Frame {
-                pc,
-                function: tab.name_at(call.name_off).unwrap_or("?").to_string(),
-                file: std::mem::take(&mut file),
+            emit(FrameRef {
+                function: tab.name_at(call.name_off).unwrap_or("?"),
+                file,
                 line,
                 inlined: true,
             });
-            file = tab.file_name(None, call.file).unwrap_or("?").to_string();
+            depth += 1;
+            file = tab.file_name(None, call.file).unwrap_or("?");
             line = u32::try_from(call.line).unwrap_or(0);
             ix = call.parent;
         }
-        frames.push(Frame {
-            pc,
-            function: self.name().to_string(),
+        emit(FrameRef {
+            function: self.name(),
             file,
             line,
             inlined: false,
         });
-        frames
+    }
+}
+
+/// One logical frame, borrowed from the table (see [`Func::for_each_frame`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FrameRef<'a> {
+    /// Function name (no ABI suffix).
+    pub function: &'a str,
+    /// Source file; `?` when the table has none.
+    pub file: &'a str,
+    /// Source line; 0 when unknown.
+    pub line: u32,
+    /// Inlined into the next frame.
+    pub inlined: bool,
+}
+
+impl FrameRef<'_> {
+    /// The owned [`Frame`] for `pc`.
+    pub fn to_frame(&self, pc: u64) -> Frame {
+        Frame {
+            pc,
+            function: self.function.to_string(),
+            file: self.file.to_string(),
+            line: self.line,
+            inlined: self.inlined,
+        }
     }
 }
 

@@ -19,6 +19,7 @@ mod pcvalue;
 
 pub use func::{Abi, AbiEvidence, Func};
 pub use gobinary::GoBinary;
+pub use inline::FrameRef;
 pub use locate::{find_magic, Source};
 
 use crate::version::GoVersion;
@@ -587,11 +588,23 @@ impl<'data> Pclntab<'data> {
     /// functab.
     pub fn func_at(&self, pc: u64) -> Option<Func<'_>> {
         let raw = self.pc_to_raw(pc)?;
-        // Last entry <= raw: partition point over [0, nfunc).
+        // Last entry <= raw: a partition point over the functab's entries
+        // (checked to fit at parse time).
+        let size = self.entry_size();
+        let tab = self
+            .pclntable
+            .get(self.functab_off..self.functab_off + self.nfunc * size)?;
+        let narrow = matches!(self.layout, Layout::V118 | Layout::V120);
+        let p = usize::from(self.ptr_size);
         let (mut lo, mut hi) = (0usize, self.nfunc);
         while lo < hi {
             let mid = lo + (hi - lo) / 2;
-            if self.raw_entry(mid)? <= raw {
+            let e = if narrow {
+                u64::from(read_u32(tab, mid * size)?)
+            } else {
+                read_word(tab, mid * size, p)?
+            };
+            if e <= raw {
                 lo = mid + 1;
             } else {
                 hi = mid;
