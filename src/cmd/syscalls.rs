@@ -63,9 +63,9 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
                 if !site_may_match(&an, site, w) {
                     continue;
                 }
-                let nr = match w {
-                    Want::Number(n) => Some(*n),
-                    Want::Import(_) => None,
+                let nr = match (w, &site.number) {
+                    (_, Number::None) | (Want::Import(_), _) => None,
+                    (Want::Number(n), _) => Some(*n),
                 };
                 let p = an.paths_to(from, site.addr, args.paths, nr);
                 if p.is_empty() {
@@ -116,9 +116,10 @@ fn target(an: &Analysis<'_, '_>, t: &str) -> anyhow::Result<Want> {
 }
 
 fn site_may_match(an: &Analysis<'_, '_>, site: &Site, w: &Want) -> bool {
-    let _ = an;
     match (w, &site.number) {
         (Want::Import(name), Number::None) => site.name.as_deref() == Some(name.as_str()),
+        // Linux cgo: C code calling libc's wrapper of the same syscall.
+        (Want::Number(n), Number::None) => site.name.is_some() && site.name == an.syscall_name(*n),
         (Want::Number(n), Number::Constant { value }) => value == n,
         (Want::Number(_), Number::Dynamic { .. }) => true,
         _ => false,

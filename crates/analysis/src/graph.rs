@@ -50,8 +50,21 @@ pub struct Node {
     pub abi: Abi,
     /// Written in assembly.
     pub asm: bool,
-    /// Contains a call through a register.
+    /// Contains a call or tail jump through a register.
     pub indirect: bool,
+    /// C code (cgo), named from the ELF symbol table: not in the pclntab.
+    pub c: bool,
+}
+
+impl Node {
+    /// The calling convention as printed: `C` for C code, else the Go class.
+    pub fn abi_name(&self) -> &'static str {
+        if self.c {
+            "C"
+        } else {
+            self.abi.name()
+        }
+    }
 }
 
 /// A direct edge between two functions.
@@ -109,8 +122,10 @@ impl Graph {
                 abi: go.abi(&f).0,
                 asm: f.is_asm(),
                 indirect: false,
+                c: false,
             });
         }
+        add_c_functions(go, &mut nodes);
         let by_entry: HashMap<u64, usize> = nodes
             .iter()
             .enumerate()
@@ -122,6 +137,7 @@ impl Graph {
         let Some(arch) = arch else {
             return Graph::link(nodes, edges, sites, by_entry);
         };
+        let has_c = nodes.iter().any(|n| n.c);
         for (i, n) in nodes.iter().enumerate() {
             let Some(code) = go.bin.read_va(n.entry, n.end.saturating_sub(n.entry)) else {
                 continue;
@@ -131,13 +147,14 @@ impl Graph {
                 go,
                 stubs: &stubs,
                 by_entry: &by_entry,
-                macho: go.bin.format == model::Format::Macho,
+                pointers: go.bin.format == model::Format::Macho || has_c,
                 code,
                 nodes: &nodes,
             };
             for (k, inst) in insts.iter().enumerate() {
                 scan.inst(i, n, &insts, k, inst, &mut edges, &mut sites);
-                if inst.flow == Flow::Call && inst.target.is_none() {
+                // A call or tail jump through a register.
+                if matches!(inst.flow, Flow::Call | Flow::Jump) && inst.target.is_none() {
                     indirect.push(i);
                 }
             }
@@ -189,7 +206,9 @@ struct Scan<'a, 'data> {
     go: &'a GoBinary<'data>,
     stubs: &'a Stubs,
     by_entry: &'a HashMap<u64, usize>,
-    macho: bool,
+    /// Look for code pointers loaded from data (darwin trampolines, cgo's
+    /// `_cgo_*` function variables).
+    pointers: bool,
     code: &'a [u8],
     nodes: &'a [Node],
 }
@@ -256,7 +275,7 @@ impl Scan<'_, '_> {
             // trampoline to syscall.syscall; the runtime takes the address of its
             // own ABI0 dispatchers (`syscallN_trampoline`, `runtime.syscall`)
             // for libcCall. Both become fn-pointer edges.
-            Flow::Next if self.macho => {
+            Flow::Next if self.pointers => {
                 let target = match crate::dataflow::pc_relative(self.code, n.entry, insts, k) {
                     Some(crate::dataflow::PcRel::Load(addr)) => go.bin.read_ptr(addr),
                     Some(crate::dataflow::PcRel::Address(addr)) => Some(addr),
@@ -267,7 +286,12 @@ impl Scan<'_, '_> {
                 };
                 let callee = &self.nodes[to];
                 let dispatcher = callee.asm && callee.name.starts_with("runtime.");
-                if (callee.name.ends_with("_trampoline") || dispatcher) && to != i {
+                let darwin = go.bin.format == model::Format::Macho
+                    && (callee.name.ends_with("_trampoline") || dispatcher);
+                // cgo: Go loads the C wrapper's address from a `_cgo_*`
+                // variable and hands it to runtime.cgocall.
+                let cgo = callee.c && !n.c;
+                if (darwin || cgo) && to != i {
                     edges.push(Edge {
                         from: i,
                         to,
@@ -279,4 +303,38 @@ impl Scan<'_, '_> {
             _ => {}
         }
     }
+}
+
+/// Adds the C functions of a cgo binary (ELF text symbols outside every Go
+/// function) as nodes, keeping the node list sorted by entry. Stripped
+/// binaries have no such names, and their C code stays out of the graph.
+fn add_c_functions(go: &GoBinary<'_>, nodes: &mut Vec<Node>) {
+    if go.bin.format != model::Format::Elf {
+        return;
+    }
+    let inside_go = |addr: u64| {
+        let i = nodes.partition_point(|n| n.entry <= addr);
+        i > 0 && addr < nodes[i - 1].end
+    };
+    let mut extra = Vec::new();
+    for sym in go.bin.symbols() {
+        if !sym.text || sym.size == 0 || inside_go(sym.addr) || sym.name.is_empty() {
+            continue;
+        }
+        extra.push(Node {
+            name: sym.name.clone(),
+            entry: sym.addr,
+            end: sym.addr.saturating_add(sym.size),
+            abi: gobin::pclntab::Abi::Abi0,
+            asm: false,
+            indirect: false,
+            c: true,
+        });
+    }
+    if extra.is_empty() {
+        return;
+    }
+    nodes.extend(extra);
+    nodes.sort_by_key(|n| n.entry);
+    nodes.dedup_by_key(|n| n.entry);
 }

@@ -1,5 +1,10 @@
 //! Calls into imported functions: Mach-O symbol stubs (`__symbol_stub1`,
-//! `__stubs`) mapped to the symbol and dylib they bind to.
+//! `__stubs`) and ELF PLT entries, mapped to the symbol (and, on Mach-O, the
+//! dylib) they bind to.
+//!
+//! ELF: each PLT entry starts with `jmp *slot(%rip)` (after an optional
+//! `endbr64`/`bnd`); the slot is the GOT word a `R_*_JUMP_SLOT` (or
+//! `GLOB_DAT`) relocation names.
 //!
 //! The stub section's `reserved1` is its first index into the indirect
 //! symbol table, and stubs are laid out in that order, so stub `i` binds
@@ -18,6 +23,8 @@ use std::collections::HashMap;
 pub struct Stubs {
     /// (start, stub size, names in order).
     sections: Vec<(u64, u64, Vec<String>)>,
+    /// ELF PLT entry address -> symbol.
+    plt: HashMap<u64, String>,
     libraries: HashMap<String, Option<String>>,
 }
 
@@ -29,6 +36,10 @@ impl Stubs {
             stubs
                 .libraries
                 .insert(imp.name.clone(), imp.library.clone());
+        }
+        if go.bin.format == model::Format::Elf {
+            stubs.plt = elf_plt(go);
+            return stubs;
         }
         if go.bin.format != model::Format::Macho {
             return stubs;
@@ -76,6 +87,10 @@ impl Stubs {
 
     /// The import a call or jump to `addr` reaches: (symbol, library).
     pub fn import_at(&self, addr: u64) -> Option<(String, Option<String>)> {
+        if let Some(name) = self.plt.get(&addr) {
+            let lib = self.libraries.get(name).cloned().flatten();
+            return Some((name.clone(), lib));
+        }
         for (start, size, names) in &self.sections {
             let off = addr.checked_sub(*start)?;
             let i = usize::try_from(off / size).ok()?;
@@ -110,4 +125,66 @@ fn indirect_symbols(
         }
     }
     None
+}
+
+/// PLT entry address -> imported symbol, for `.plt`, `.plt.sec` and `.plt.got`.
+fn elf_plt(go: &GoBinary<'_>) -> HashMap<u64, String> {
+    let mut out = HashMap::new();
+    let Ok(file) = object::File::parse(go.bin.data()) else {
+        return out;
+    };
+    let mut slots: HashMap<u64, String> = HashMap::new();
+    if let (Some(relocs), Some(dynsyms)) = (file.dynamic_relocations(), file.dynamic_symbol_table())
+    {
+        for (offset, rel) in relocs {
+            if let object::RelocationTarget::Symbol(ix) = rel.target() {
+                if let Ok(sym) = object::ObjectSymbolTable::symbol_by_index(&dynsyms, ix) {
+                    if let Ok(name) = object::ObjectSymbol::name(&sym) {
+                        let name = name.split('@').next().unwrap_or(name);
+                        slots.insert(offset, name.to_string());
+                    }
+                }
+            }
+        }
+    }
+    if slots.is_empty() {
+        return out;
+    }
+    for sec in go.bin.sections() {
+        if !matches!(sec.name.as_str(), ".plt" | ".plt.sec" | ".plt.got") {
+            continue;
+        }
+        let Some(code) = go.bin.section_data(sec) else {
+            continue;
+        };
+        let entry = if sec.name == ".plt.got" { 8 } else { 16 };
+        for start in (0..code.len()).step_by(entry) {
+            let Some(bytes) = code.get(start..(start + entry).min(code.len())) else {
+                continue;
+            };
+            // Skip endbr64 (f3 0f 1e fa) and a bnd prefix (f2).
+            let mut k = 0;
+            if bytes.starts_with(&[0xf3, 0x0f, 0x1e, 0xfa]) {
+                k = 4;
+            }
+            if bytes.get(k) == Some(&0xf2) {
+                k += 1;
+            }
+            if bytes.get(k..k + 2) != Some(&[0xff, 0x25]) {
+                continue;
+            }
+            let Some(d) = bytes.get(k + 2..k + 6) else {
+                continue;
+            };
+            let disp = i32::from_le_bytes([d[0], d[1], d[2], d[3]]);
+            let at = sec.addr + start as u64;
+            let next = at + (k + 6) as u64;
+            if let Some(slot) = next.checked_add_signed(i64::from(disp)) {
+                if let Some(name) = slots.get(&slot) {
+                    out.insert(at, name.clone());
+                }
+            }
+        }
+    }
+    out
 }

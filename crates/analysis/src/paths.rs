@@ -296,19 +296,37 @@ fn expand_pointer(
     "indirect call".into()
 }
 
-/// From `from`, the shortest chain of edges to the first assembly routine
-/// that calls through a register: where the pointer `from` handed down is
-/// finally called (`asmcgocall`, darwin's `syscallN_trampoline`, Go 1.19's
-/// `runtime.syscall`). Paths never go through other libc trampolines.
+/// From `from`, the shortest chain of edges to the assembly routine that
+/// finally calls the pointer `from` handed down. Candidates are assembly
+/// functions with an indirect call; the runtime's known C-call dispatchers
+/// (`asmcgocall` and its landing pad, darwin's `*_trampoline`s, Go 1.19's
+/// `runtime.syscall*`) win over any other (vDSO callers like `nanotime1`,
+/// closure runners like `systemstack`). Paths never go through other libc
+/// trampolines, nor past a candidate.
 fn dispatch_chain(g: &Graph, from: usize, target: usize) -> Option<Vec<usize>> {
+    let known = |name: &str| {
+        name.contains("asmcgocall")
+            || (name.ends_with("_trampoline") && !name.contains("libc_"))
+            || name.starts_with("runtime.syscall")
+    };
     let mut prev: Vec<Option<usize>> = vec![None; g.nodes.len()];
     let mut seen = vec![false; g.nodes.len()];
     let mut queue = VecDeque::new();
     seen[from] = true;
     queue.push_back(from);
+    let mut fallback = None;
     while let Some(u) = queue.pop_front() {
-        if u != from && g.nodes[u].asm && g.nodes[u].indirect {
-            return Some(chain_to(g, &prev, u));
+        let node = &g.nodes[u];
+        if u != from && node.asm && node.indirect {
+            if known(&node.name) {
+                return Some(chain_to(g, &prev, u));
+            }
+            let closure_runner =
+                matches!(node.name.as_str(), "runtime.systemstack" | "runtime.mcall");
+            if !closure_runner {
+                fallback.get_or_insert(u);
+            }
+            continue;
         }
         for &e in &g.out[u] {
             let v = g.edges[e].to;
@@ -320,7 +338,7 @@ fn dispatch_chain(g: &Graph, from: usize, target: usize) -> Option<Vec<usize>> {
             queue.push_back(v);
         }
     }
-    None
+    fallback.map(|u| chain_to(g, &prev, u))
 }
 
 fn chain_to(g: &Graph, prev: &[Option<usize>], mut v: usize) -> Vec<usize> {
@@ -352,7 +370,7 @@ fn push_with_inlines(
         via: via.to_string(),
         file: physical.map(|f| f.file.clone()).unwrap_or_default(),
         line: physical.map(|f| f.line).unwrap_or(0),
-        abi: n.abi.name().to_string(),
+        abi: n.abi_name().to_string(),
         asm: n.asm,
         pc,
         instruction: if frames.len() > 1 {
@@ -369,7 +387,7 @@ fn push_with_inlines(
             via: "inlined".into(),
             file: f.file.clone(),
             line: f.line,
-            abi: n.abi.name().to_string(),
+            abi: n.abi_name().to_string(),
             asm: false,
             pc,
             instruction: if k + 1 == inlined {

@@ -235,3 +235,44 @@ fn every_objdump_syscall_is_a_site() {
             .any(|s| matches!(s.number, Number::Constant { .. }) && s.name.is_some()));
     }
 }
+
+/// Linux cgo: main.main hands the C wrapper's address to runtime.cgocall,
+/// asmcgocall's landing pad calls it on the system stack, and the C code
+/// calls `write` through the PLT.
+#[test]
+fn cgo_reaches_libc_write_through_the_plt() {
+    let data = load("cgo_hello-go1.27-linux-amd64");
+    let go = GoBinary::parse(&data).expect("parse");
+    let an = Analysis::new(&go, None);
+    let from = an.function("main.main").unwrap();
+    let site = an
+        .sites
+        .iter()
+        .find(|s| s.kind == SiteKind::Libc && s.name.as_deref() == Some("write"))
+        .expect("a libc write site");
+    assert_eq!(site.library.as_deref(), Some("libc.so.6"));
+    assert!(
+        site.function.ends_with("_Cfunc_hello_from_c"),
+        "{}",
+        site.function
+    );
+    let paths = an.paths_to(from, site.addr, 1, None);
+    let hops: Vec<(&str, &str, &str)> = paths[0]
+        .hops
+        .iter()
+        .map(|h| (h.function.as_str(), h.via.as_str(), h.abi.as_str()))
+        .collect();
+    assert_eq!(hops[0].0, "main.main");
+    assert_eq!(hops[1].0, "main._Cfunc_hello_from_c");
+    assert_eq!(hops[2].0, "runtime.cgocall");
+    let n = hops.len();
+    assert_eq!(hops[n - 3].0, "runtime.asmcgocall_landingpad");
+    assert_eq!(hops[n - 2].1, "indirect call");
+    assert_eq!(hops[n - 2].2, "C");
+    assert_eq!(hops[n - 1], ("write", "libc import", "C"));
+    // `--to write` on Linux also names C's write: same name, libc import.
+    assert!(an
+        .sites
+        .iter()
+        .any(|s| s.kind == SiteKind::Syscall && s.name.as_deref() == Some("write")));
+}
