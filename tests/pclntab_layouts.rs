@@ -76,11 +76,11 @@ fn program(inl_pcdata: usize) -> Vec<F> {
     ]
 }
 
-fn put_u32(b: &mut Vec<u8>, at: usize, v: u32) {
+fn put_u32(b: &mut [u8], at: usize, v: u32) {
     b[at..at + 4].copy_from_slice(&v.to_le_bytes());
 }
 
-fn put_u64(b: &mut Vec<u8>, at: usize, v: u64) {
+fn put_u64(b: &mut [u8], at: usize, v: u64) {
     b[at..at + 8].copy_from_slice(&v.to_le_bytes());
 }
 
@@ -164,7 +164,7 @@ fn build_v12(funcs: &[F], inl_funcdata: usize, old: bool) -> Vec<u8> {
             inl_funcdata + 1
         };
         let fixed = 40 + 4 * npcdata;
-        let fd_at = (fixed + 7) / 8 * 8;
+        let fd_at = fixed.div_ceil(8) * 8;
         b.resize(rec + fd_at + 8 * nfuncdata, 0);
         put_u64(&mut b, rec, entry);
         put_u32(&mut b, rec + 8, name);
@@ -255,7 +255,7 @@ fn build_v116(funcs: &[F]) -> Vec<u8> {
         let nfuncdata = if f.inl.is_empty() { 0 } else { 4 };
         let rec = b.len();
         let fixed = 44 + 4 * npcdata;
-        let fd_at = (fixed + 7) / 8 * 8;
+        let fd_at = fixed.div_ceil(8) * 8;
         b.resize(rec + fd_at + 8 * nfuncdata, 0);
         put_u64(&mut b, rec, entry);
         put_u32(&mut b, rec + 8, name_offs[i]);
