@@ -9,7 +9,8 @@
 # files); defaults to BIN. Needs a release build (cargo build --release),
 # GNU time, and `go` on PATH (or GO=/path/to/go). Prints wall seconds and
 # peak RSS; addr2line rates are lookups per second after load (total time
-# minus the time to load and answer one address).
+# minus the time to load and answer one address). On a busy machine
+# compare the user CPU seconds.
 set -eu
 BIN=$1
 UNSTRIPPED=${2:-$1}
@@ -23,9 +24,9 @@ trap 'rm -rf "$TMP"' EXIT
 measure() { # label, command...
 	label=$1
 	shift
-	/usr/bin/time -f "%e %M" -o "$TMP/t" "$@" >"$TMP/out" 2>/dev/null || true
-	read -r secs kb <"$TMP/t"
-	printf '%-44s %8.3f s %8d KB RSS %9d lines\n' "$label" "$secs" "$kb" "$(wc -l <"$TMP/out")"
+	/usr/bin/time -f "%e %U %M" -o "$TMP/t" "$@" >"$TMP/out" 2>/dev/null || true
+	read -r secs user kb <"$TMP/t"
+	printf '%-46s %7.2f s wall %7.2f s user %7d KB RSS %8d lines\n' "$label" "$secs" "$user" "$kb" "$(wc -l <"$TMP/out")"
 	echo "$secs" >"$TMP/last"
 }
 
