@@ -77,7 +77,7 @@ fn stack_view(v: &Value) -> Vec<String> {
         .collect()
 }
 
-fn arg<'a>(hop: &'a Value, k: usize) -> &'a Value {
+fn arg(hop: &Value, k: usize) -> &Value {
     &hop["args"][k]
 }
 
