@@ -14,6 +14,9 @@ use std::io::{BufWriter, IsTerminal, Write};
 use std::path::PathBuf;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use syscalls::{Context, Memory, Pending};
+#[path = "trace_stacks.rs"]
+mod stacks;
+
 use tracer::{
     Birth, Control, ExitKind, Outcome, SeccompFilter, SignalInfo, Sink, SyscallEntry, SyscallExit,
     Thread, Tracer,
@@ -67,6 +70,21 @@ pub struct Args {
     /// Stop at every syscall even with -e trace=... (no seccomp-bpf filter)
     #[arg(long)]
     pub no_seccomp_bpf: bool,
+    /// Print the Go stack of each syscall under it (file:line, inlined
+    /// frames marked) and `[goroutine N]` on its line
+    #[arg(short = 'k')]
+    pub stacks: bool,
+    /// Deepest stack printed with -k
+    #[arg(long, value_name = "N", default_value_t = 32)]
+    pub stack_depth: usize,
+    /// With -c: count syscalls per calling function or package (the first
+    /// frame outside runtime, syscall and x/sys)
+    #[arg(long, value_enum, value_name = "WHAT", requires = "summary")]
+    pub by: Option<stacks::By>,
+    /// Hide syscalls the Go runtime makes on its own (scheduler, GC,
+    /// allocator, SIGURG preemption) and say how many were hidden
+    #[arg(long)]
+    pub no_runtime: bool,
     /// The command to run and its arguments
     #[arg(
         trailing_var_arg = true,
@@ -152,6 +170,9 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         }
     };
     out.finish()?;
+    if let Some(note) = out.stacks.as_ref().and_then(|s| s.hidden_note()) {
+        eprintln!("rabbithole: {note}");
+    }
     Ok(code)
 }
 
@@ -230,6 +251,8 @@ struct Tally {
 /// The sink: decodes, filters and prints every event.
 struct Output {
     wanted: Vec<bool>,
+    /// -k, --by, --no-runtime.
+    stacks: Option<stacks::Stacks>,
     arch: model::Arch,
     decode: syscalls::Options,
     fd_paths: bool,
@@ -280,6 +303,7 @@ impl Output {
         };
         Ok(Output {
             wanted,
+            stacks: stacks::Stacks::new(args.stacks, args.stack_depth, args.by, args.no_runtime),
             arch: model_arch(tracer::Arch::native()),
             decode: syscalls::Options {
                 string_limit: args.string_limit,
@@ -400,6 +424,14 @@ impl Output {
                 t.errors += 1;
             }
             t.time += took.unwrap_or_default();
+            if let Some(st) = self.stacks.as_mut() {
+                st.count(
+                    tid,
+                    &call.name,
+                    matches!(call.ret, Some(Ret::Error { .. })),
+                    took,
+                );
+            }
             return;
         }
         if self.json {
@@ -423,6 +455,7 @@ impl Output {
                 errno,
                 ret_text: call.ret.as_ref().map(render::strace::format_ret),
                 duration: took.map(|d| d.as_secs_f64()),
+                stack: self.stacks.as_mut().and_then(|s| s.json(tid)),
             };
             self.json_line(tid, &ev);
             return;
@@ -430,6 +463,10 @@ impl Output {
         let text = match self.stream(tid) {
             Some(s) => s.printer.exit(tid, call, at, took),
             None => return,
+        };
+        let text = match self.stacks.as_mut() {
+            Some(st) => st.decorate(tid, text),
+            None => text,
         };
         self.put(tid, &text);
     }
@@ -458,7 +495,10 @@ impl Output {
                     seconds: t.time.as_secs_f64(),
                 })
                 .collect();
-            let text = render::strace::format_summary(&rows);
+            let text = match self.stacks.as_ref().filter(|s| s.grouped()) {
+                Some(st) => st.summary(),
+                None => render::strace::format_summary(&rows),
+            };
             self.put(0, &text);
         }
         if let Some(s) = self.main.as_mut() {
@@ -507,6 +547,8 @@ struct JsonSyscall<'a> {
     errno: Option<&'a str>,
     ret_text: Option<String>,
     duration: Option<f64>,
+    #[serde(flatten)]
+    stack: Option<stacks::JsonStack>,
 }
 
 #[derive(Serialize)]
@@ -591,6 +633,11 @@ impl Sink for Output {
         if !self.is_wanted(call.nr) {
             return Control::Continue;
         }
+        if let Some(st) = self.stacks.as_mut() {
+            if st.enter(thread) == stacks::Verdict::Hide {
+                return Control::Continue;
+            }
+        }
         let tid = thread.tid();
         let pid = thread.pid();
         let mem = Mem(thread);
@@ -641,6 +688,11 @@ impl Sink for Output {
     }
 
     fn signal(&mut self, thread: &dyn Thread, info: &SignalInfo) -> Control {
+        if let Some(st) = self.stacks.as_mut() {
+            if st.signal(info.signo) == stacks::Verdict::Hide {
+                return Control::Continue;
+            }
+        }
         let sig = syscalls::decode_siginfo(self.arch, &info.raw);
         self.signal_event(thread.tid(), thread.pid(), &sig);
         Control::Continue
@@ -664,6 +716,9 @@ impl Sink for Output {
     }
 
     fn exec(&mut self, thread: &dyn Thread, former_tid: i32) {
+        if let Some(st) = self.stacks.as_mut() {
+            st.forget(thread.pid());
+        }
         let tid = thread.tid();
         if former_tid != tid {
             // The executing thread took the leader's tid; its execve
