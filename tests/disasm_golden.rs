@@ -261,8 +261,9 @@ fn stripped_twin_lists_the_same_code() {
         let (mut total, mut same, mut ex) = (0usize, 0usize, Vec::new());
         for (addr, l) in &la {
             total += 1;
+            // Cells, not padding: a data reference printed as `0x...(IP)`
+            // changes the width of its function's columns.
             match lb.get(addr) {
-                Some(m) if m == l => same += 1,
                 Some(m) if strip_data_refs(m) == strip_data_refs(l) => same += 1,
                 other => {
                     if ex.len() < 10 {
@@ -290,6 +291,7 @@ fn stripped_twin_lists_the_same_code() {
 /// `runtime.x+8(SB)` (unstripped) and `0x1234(IP)` (stripped) compare equal.
 fn strip_data_refs(l: &str) -> String {
     l.split('\t')
+        .filter(|c| !c.is_empty())
         .map(|c| {
             c.split(", ")
                 .map(|op| {

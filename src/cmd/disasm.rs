@@ -39,19 +39,61 @@ fn parse_syntax(s: &str) -> Result<Syntax, String> {
     Syntax::parse(s).ok_or_else(|| format!("unknown syntax {s:?} (go, gnu or intel)"))
 }
 
-/// Line lookups through the pclntab, with Go's answers for the odd cases.
+/// Line lookups through the pclntab, with Go's answers for the odd cases
+/// (`("", 0)` outside every function, line -1 where its table stops). The
+/// current function's runs are decoded once, so a listing stays linear.
 struct PcLines<'a> {
     tab: Option<&'a gobin::pclntab::Pclntab<'a>>,
+    cache: std::cell::RefCell<FuncRuns<'a>>,
+}
+
+#[derive(Default)]
+struct FuncRuns<'a> {
+    entry: u64,
+    end: u64,
+    found: bool,
+    runs: Vec<(u64, u64, Option<&'a str>, i32)>,
+}
+
+impl<'a> PcLines<'a> {
+    fn new(tab: Option<&'a gobin::pclntab::Pclntab<'a>>) -> Self {
+        PcLines {
+            tab,
+            cache: Default::default(),
+        }
+    }
 }
 
 impl Lines for PcLines<'_> {
     fn at(&self, pc: u64) -> (&str, i64) {
-        let Some(f) = self.tab.and_then(|t| t.func_at(pc)) else {
+        let Some(tab) = self.tab else {
             return ("", 0);
         };
-        let file = f.file(pc).unwrap_or("");
-        let line = f.line(pc).map_or(-1, i64::from);
-        (file, line)
+        let mut c = self.cache.borrow_mut();
+        if !(c.entry <= pc && pc < c.end) {
+            *c = match tab.func_at(pc) {
+                Some(f) => FuncRuns {
+                    entry: f.entry(),
+                    end: f.end(),
+                    found: true,
+                    runs: f.line_runs(),
+                },
+                None => FuncRuns {
+                    entry: pc,
+                    end: pc + 1,
+                    found: false,
+                    runs: Vec::new(),
+                },
+            };
+        }
+        if !c.found {
+            return ("", 0);
+        }
+        let i = c.runs.partition_point(|r| r.1 <= pc);
+        match c.runs.get(i) {
+            Some(&(start, _, file, line)) if start <= pc => (file.unwrap_or(""), i64::from(line)),
+            _ => ("", -1),
+        }
     }
 }
 
@@ -195,7 +237,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         Some(re) => Some(regex::Regex::new(re).with_context(|| format!("bad -s pattern {re:?}"))?),
         None => None,
     };
-    let lines = PcLines { tab };
+    let lines = PcLines::new(tab);
     let text_end = obj.text_addr + obj.text.len() as u64;
     let funcs: Vec<&Sym> = symtab
         .syms()

@@ -557,7 +557,7 @@ thread_local! {
         o.set_space_after_operand_separator(false);
         o.set_show_branch_size(false);
         o.set_branch_leading_zeros(false);
-        o.set_rip_relative_addresses(false);
+        o.set_rip_relative_addresses(true);
         o.set_hex_prefix("0x");
         o.set_hex_suffix("");
         o.set_uppercase_hex(false);
@@ -663,6 +663,7 @@ pub(crate) fn gnu_syntax(ins: &Instruction, syms: &dyn SymbolLookup, out: &mut S
         let _ = write!(out, "{m:<6} {}", gnu_target(syms, t));
         return;
     }
+    gnu_fixups(ins, &mut text);
     pad_mnemonic(&text, out);
     if ins.is_ip_rel_memory_operand() {
         let _ = write!(
@@ -670,6 +671,35 @@ pub(crate) fn gnu_syntax(ins: &Instruction, syms: &dyn SymbolLookup, out: &mut S
             "        # {}",
             gnu_target(syms, ins.ip_rel_memory_address())
         );
+    }
+}
+
+/// binutils spellings iced's GAS formatter does not offer as options:
+/// `jmp *`/`call *` without `q`, shifts by one without `$0x1`, an encoded
+/// zero displacement as `0x0(`, and an explicit index scale of 1.
+fn gnu_fixups(ins: &Instruction, text: &mut String) {
+    if text.starts_with("jmpq ") || text.starts_with("callq ") {
+        if let Some(q) = text.find('q') {
+            text.remove(q);
+        }
+    }
+    if format!("{:?}", ins.code()).ends_with("_1") {
+        *text = text.replacen("$0x1,", "", 1);
+    }
+    let has_mem = (0..ins.op_count()).any(|i| ins.op_kind(i) == OpKind::Memory);
+    if !has_mem {
+        return;
+    }
+    if ins.memory_displ_size() != 0
+        && ins.memory_displacement64() == 0
+        && !ins.is_ip_rel_memory_operand()
+    {
+        *text = text.replacen("(%", "0x0(%", 1);
+    }
+    if ins.memory_index() != Register::None && ins.memory_index_scale() == 1 {
+        let idx = format!("%{:?})", ins.memory_index()).to_ascii_lowercase();
+        let with_scale = format!("{},1)", &idx[..idx.len() - 1]);
+        *text = text.replacen(&idx, &with_scale, 1);
     }
 }
 
