@@ -327,7 +327,18 @@ fn html_in_headless_chromium() {
         panic!("Debian chromium is required for this test (apt-get install chromium)");
     };
     let dom = Command::new(browser)
-        .args(["--headless", "--no-sandbox", "--disable-gpu", "--dump-dom"])
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ])
+        .arg(format!("--user-data-dir={}", dir.join("profile").display()))
+        .arg("--dump-dom")
         .arg(format!("file://{}", page.display()))
         .output()
         .unwrap();
