@@ -14,6 +14,7 @@
 
 pub mod breakpoint;
 pub mod clock;
+pub mod ebpf;
 mod engine;
 mod error;
 mod event;
