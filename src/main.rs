@@ -30,6 +30,10 @@ enum Command {
     Trace(cmd::trace::Args),
     /// Run a Go program and show every hop from main.main down to one syscall
     Path(cmd::path::Args),
+    /// Where every byte of a binary goes: by kind, section, package and module
+    Size(cmd::size::Args),
+    /// Two binaries side by side: facts, path to write, size by kind and package
+    Compare(cmd::compare::Args),
 }
 
 fn main() -> ExitCode {
@@ -49,6 +53,8 @@ fn main() -> ExitCode {
         Command::Syscalls(args) => cmd::syscalls::run(args),
         Command::Trace(args) => cmd::trace::run(args),
         Command::Path(args) => cmd::path::run(args),
+        Command::Size(args) => cmd::size::run(args),
+        Command::Compare(args) => cmd::compare::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -3,10 +3,12 @@
 //! becomes a one-line message and exit code 2.
 
 pub mod addr2line;
+pub mod compare;
 pub mod disasm;
 pub mod funcs;
 pub mod inspect;
 pub mod path;
+pub mod size;
 pub mod syscalls;
 pub mod trace;
 

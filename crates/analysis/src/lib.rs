@@ -10,10 +10,12 @@
 //! argument (register or ABI0 stack slot), until a constant appears.
 #![deny(missing_docs)]
 
+pub mod compare;
 pub mod dataflow;
 pub mod graph;
 pub mod imports;
 mod paths;
+pub mod size;
 
 pub use graph::{Graph, Via};
 pub use paths::{Hop, Path};
