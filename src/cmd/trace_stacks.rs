@@ -222,7 +222,7 @@ impl Stacks {
             }
             text.push('\n');
         }
-        if c.frames.len() > self.depth {
+        if c.frames.len() > self.depth || c.end == End::Depth {
             text.push_str(" > ...\n");
         } else if c.end == End::Lost {
             text.push_str(" > (unwinding stopped)\n");

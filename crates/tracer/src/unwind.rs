@@ -178,6 +178,14 @@ impl Unwinder {
         self.readers.remove(&pid);
     }
 
+    /// Reads `pid`'s mappings now, while the process exists. Backends that
+    /// deliver events after the fact (a ring buffer drained later) call it
+    /// when they learn of a process, so stacks of a process that has
+    /// exited meanwhile can still be named.
+    pub fn preload(&mut self, pid: i32) {
+        let _ = self.reader(pid);
+    }
+
     /// The g reader for `pid`, from its Go executable's version.
     fn reader(&mut self, pid: i32) -> Option<GReader> {
         if let Some(r) = self.readers.get(&pid) {
