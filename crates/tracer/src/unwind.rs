@@ -305,7 +305,10 @@ impl Walk<'_, '_> {
             let next = self.frame(step, &mut native, on_system);
             match next {
                 Next::Continue(s) => {
-                    if s.sp <= step.sp || s.pc == 0 {
+                    // SP grows toward callers; only an arm64 leaf shares
+                    // its SP with its caller (the return address is in LR).
+                    let stuck = s.sp < step.sp || (s.sp == step.sp && !step.innermost);
+                    if stuck || s.pc == 0 {
                         return self.fallback(on_system, user, step);
                     }
                     step = s;
@@ -884,5 +887,100 @@ mod tests {
         assert!(matches!(c, Current::G0 { curg: None, .. }));
         assert_eq!(c.describe(), "g0");
         assert_eq!(c.goid(), None);
+    }
+
+    /// arm64: the leaf's return address is in LR, every other frame saved
+    /// LR at 0(RSP), and the caller's SP is SP + pcsp delta; g is R28.
+    #[test]
+    fn arm64_walks_with_the_link_register() {
+        use crate::Aarch64Regs;
+        let m = Module::open(&fixture("syscall_minimal-go1.27-linux-arm64")).expect("fixture");
+        let chain = [
+            "internal/runtime/syscall/linux.Syscall6",
+            "syscall.RawSyscall6",
+            "syscall.Syscall",
+            "golang.org/x/sys/unix.write",
+            "main.main",
+            "runtime.main",
+        ];
+        // For each function a pc with its frame set up (the leaf: any pc,
+        // it has no frame), so pc-1 lookups stay in the same function.
+        let mut pcs = Vec::new();
+        {
+            let go = m.go().unwrap();
+            for name in chain {
+                let f = go
+                    .pclntab
+                    .funcs()
+                    .find(|f| {
+                        f.name() == name && !f.is_asm()
+                            || (f.name() == name && name.ends_with("Syscall6"))
+                    })
+                    .unwrap_or_else(|| panic!("{name}"));
+                let size = f.frame_size().unwrap_or(0);
+                let pc = (f.entry() + 8..f.end())
+                    .step_by(4)
+                    .find(|&pc| {
+                        f.sp_delta(pc) == Some(size as i32)
+                            && f.sp_delta(pc - 1) == Some(size as i32)
+                    })
+                    .unwrap_or_else(|| panic!("no body pc in {name}"));
+                pcs.push((pc, u64::from(size)));
+            }
+        }
+        assert_eq!(pcs[0].1, 0, "Syscall6 is frameless on arm64");
+        let goexit = {
+            let go = m.go().unwrap();
+            let f = go
+                .pclntab
+                .funcs()
+                .find(|f| f.name() == "runtime.goexit")
+                .unwrap();
+            f.entry() + 8
+        };
+        let mut u = Unwinder::new();
+        u.symbols.add_mapping(PID, m, 0x1_0000, 0x100_0000, 0);
+        let sp0 = STACK + 0xe000;
+        let mut set = Vec::new();
+        let mut sp = sp0; // the leaf's caller has the same SP
+        for i in 1..pcs.len() {
+            let ret = pcs.get(i + 1).map_or(goexit, |p| p.0);
+            set.push((sp, ret));
+            sp += pcs[i].1;
+        }
+        let mut t = FakeThread::new(PID, TID);
+        t.map(STACK + 0xe000, words(STACK + 0xe000, 0x2000, &set));
+        let g = 0xc000_0100_0000u64;
+        t.map(
+            g,
+            g_bytes(
+                STACK + 0x8000,
+                STACK + 0xf000,
+                0x77_0000,
+                1,
+                3,
+                Regs3::default(),
+            ),
+        );
+        let mut regs = Aarch64Regs {
+            sp: sp0,
+            pc: pcs[0].0,
+            ..Aarch64Regs::default()
+        };
+        regs.x[30] = pcs[1].0;
+        regs.x[28] = g;
+        t.registers = Registers::Aarch64(regs);
+        let s = u.unwind(&t, &t.registers.clone(), 64);
+        let physical: Vec<&str> = s
+            .frames
+            .iter()
+            .filter(|f| !f.inlined)
+            .map(|f| f.function.as_str())
+            .collect();
+        let mut want = chain.to_vec();
+        want.push("runtime.goexit");
+        assert_eq!(physical, want);
+        assert_eq!(s.end, End::Complete);
+        assert_eq!(s.current.goid(), Some(1));
     }
 }
