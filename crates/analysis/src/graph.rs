@@ -162,6 +162,9 @@ impl Graph {
         for i in indirect {
             nodes[i].indirect = true;
         }
+        if arch == disasm::Arch::Amd64 {
+            internal_assembly(go, &mut nodes, &edges);
+        }
         Graph::link(nodes, edges, sites, by_entry)
     }
 
@@ -337,4 +340,34 @@ fn add_c_functions(go: &GoBinary<'_>, nodes: &mut Vec<Node>) {
     nodes.extend(extra);
     nodes.sort_by_key(|n| n.entry);
     nodes.dedup_by_key(|n| n.entry);
+}
+
+/// Assembly declared `<ABIInternal>` (amd64 `internal/runtime/syscall/linux.Syscall6`,
+/// `runtime.memequal`) carries the Asm flag like ABI0 assembly, and without a
+/// symbol table nothing else tells them apart. The compiler does: after calling
+/// ABI0 code it re-establishes its fixed registers with `XORPS X15, X15`
+/// (`45 0f 57 ff`); after an ABIInternal callee it does not. An assembly
+/// function that compiled Go calls, never followed by that restore, is
+/// ABIInternal.
+fn internal_assembly(go: &GoBinary<'_>, nodes: &mut [Node], edges: &[Edge]) {
+    let mut seen = vec![(0u32, 0u32); nodes.len()];
+    for e in edges {
+        let (from, to) = (&nodes[e.from], &nodes[e.to]);
+        if e.via != Via::Call || from.asm || from.c || from.abi != Abi::Internal || !to.asm {
+            continue;
+        }
+        // Go's direct calls are `e8 rel32`.
+        let restores = go.bin.read_va(e.pc + 5, 4) == Some(&[0x45, 0x0f, 0x57, 0xff][..]);
+        let s = &mut seen[e.to];
+        if restores {
+            s.0 += 1;
+        } else {
+            s.1 += 1;
+        }
+    }
+    for (node, (restored, plain)) in nodes.iter_mut().zip(seen) {
+        if node.asm && node.abi == Abi::Abi0 && restored == 0 && plain > 0 {
+            node.abi = Abi::Internal;
+        }
+    }
 }

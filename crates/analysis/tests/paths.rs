@@ -87,6 +87,9 @@ fn check_linux_amd64_seed(name: &str, raw: &str) {
     assert_eq!(p.hops[3].abi, "ABI0");
     assert!(p.hops[3].asm);
     assert_eq!(p.hops[4].abi, "wrapper");
+    // `<ABIInternal>` assembly: the compiler restores no X15 after calling it.
+    assert_eq!(p.hops[7].abi, "ABIInternal");
+    assert!(p.hops[7].asm);
     assert_eq!(p.number, Some(1));
     assert_eq!(p.name.as_deref(), Some("write"));
     assert_eq!(p.kind, SiteKind::Syscall);
