@@ -19,6 +19,7 @@
 pub mod arm64;
 pub mod listing;
 pub mod symtab;
+mod text;
 pub mod x86;
 
 use std::fmt;

@@ -8,11 +8,28 @@
 //! lets users `diff` our output against Go's.
 
 /// Elastic tab stops with tab padding, flushed per function.
+///
+/// Lines are kept back to back in one buffer with their cells indexed, so
+/// a listing of millions of lines allocates nothing per line.
 pub struct TabWriter {
     minwidth: usize,
     tabwidth: usize,
     padding: usize,
-    lines: Vec<String>,
+    /// Every queued line, `\t` between cells, no newlines.
+    text: String,
+    /// Start of the line being written in `text`.
+    line_start: usize,
+    /// Per cell: start and end in `text`, width in characters.
+    cells: Vec<Cell>,
+    /// Per line: one past the index of its last cell in `cells`.
+    lines: Vec<usize>,
+}
+
+#[derive(Clone, Copy)]
+struct Cell {
+    start: usize,
+    end: usize,
+    width: usize,
 }
 
 impl Default for TabWriter {
@@ -28,72 +45,104 @@ impl TabWriter {
             minwidth,
             tabwidth: tabwidth.max(1),
             padding,
+            text: String::new(),
+            line_start: 0,
+            cells: Vec::new(),
             lines: Vec::new(),
         }
     }
 
     /// Queues one line; `\t` ends a cell. No trailing newline.
     pub fn line(&mut self, text: String) {
-        self.lines.push(text);
+        self.text.push_str(&text);
+        self.end_line();
+    }
+
+    /// The line being written: append its text (`\t` ends a cell), then
+    /// call [`Self::end_line`].
+    pub(crate) fn buf(&mut self) -> &mut String {
+        &mut self.text
+    }
+
+    /// Ends the line appended through [`Self::buf`].
+    pub(crate) fn end_line(&mut self) {
+        let mut start = self.line_start;
+        let line = &self.text[start..];
+        for cell in line.split('\t') {
+            let end = start + cell.len();
+            let width = if cell.is_ascii() {
+                cell.len()
+            } else {
+                cell.chars().count()
+            };
+            self.cells.push(Cell { start, end, width });
+            start = end + 1;
+        }
+        self.lines.push(self.cells.len());
+        self.line_start = self.text.len();
+    }
+
+    /// Number of cells of line `i`.
+    fn ncells(&self, i: usize) -> usize {
+        self.lines[i] - self.first_cell(i)
+    }
+
+    fn first_cell(&self, i: usize) -> usize {
+        match i {
+            0 => 0,
+            _ => self.lines[i - 1],
+        }
     }
 
     /// Lays out the queued lines into `out` (each ending in `\n`) and
     /// empties the queue.
     pub fn flush(&mut self, out: &mut String) {
-        let lines = std::mem::take(&mut self.lines);
-        let cells: Vec<Vec<&str>> = lines.iter().map(|l| l.split('\t').collect()).collect();
+        if self.line_start != self.text.len() {
+            // A line left open through `buf`: Go's writer ends it too.
+            self.end_line();
+        }
         let mut widths = Vec::new();
-        self.format(&cells, 0, cells.len(), &mut widths, out);
+        self.format(0, self.lines.len(), &mut widths, out);
+        self.text.clear();
+        self.cells.clear();
+        self.lines.clear();
+        self.line_start = 0;
     }
 
-    fn format(
-        &self,
-        cells: &[Vec<&str>],
-        mut line0: usize,
-        line1: usize,
-        widths: &mut Vec<usize>,
-        out: &mut String,
-    ) {
+    fn format(&self, mut line0: usize, line1: usize, widths: &mut Vec<usize>, out: &mut String) {
         let column = widths.len();
         let mut this = line0;
         while this < line1 {
-            if column + 1 >= cells[this].len() {
+            if column + 1 >= self.ncells(this) {
                 this += 1;
                 continue;
             }
             // A block of lines that all have a cell in this column.
-            self.write_lines(cells, line0, this, widths, out);
+            self.write_lines(line0, this, widths, out);
             line0 = this;
             let mut width = self.minwidth;
-            while this < line1 && column + 1 < cells[this].len() {
-                let w = cells[this][column].chars().count() + self.padding;
+            while this < line1 && column + 1 < self.ncells(this) {
+                let w = self.cells[self.first_cell(this) + column].width + self.padding;
                 width = width.max(w);
                 this += 1;
             }
             widths.push(width);
-            self.format(cells, line0, this, widths, out);
+            self.format(line0, this, widths, out);
             widths.pop();
             line0 = this;
         }
-        self.write_lines(cells, line0, line1, widths, out);
+        self.write_lines(line0, line1, widths, out);
     }
 
-    fn write_lines(
-        &self,
-        cells: &[Vec<&str>],
-        from: usize,
-        to: usize,
-        widths: &[usize],
-        out: &mut String,
-    ) {
-        for line in &cells[from..to] {
-            for (j, cell) in line.iter().enumerate() {
-                out.push_str(cell);
-                if j + 1 < line.len() {
+    fn write_lines(&self, from: usize, to: usize, widths: &[usize], out: &mut String) {
+        for i in from..to {
+            let cells = &self.cells[self.first_cell(i)..self.lines[i]];
+            for (j, cell) in cells.iter().enumerate() {
+                out.push_str(&self.text[cell.start..cell.end]);
+                if j + 1 < cells.len() {
                     if let Some(&w) = widths.get(j) {
-                        let textw = cell.chars().count();
                         let cellw = w.div_ceil(self.tabwidth) * self.tabwidth;
-                        let n = cellw.saturating_sub(textw);
+                        let n = cellw.saturating_sub(cell.width);
                         for _ in 0..n.div_ceil(self.tabwidth) {
                             out.push('\t');
                         }
@@ -110,22 +159,16 @@ impl TabWriter {
 
 /// The hex column: bytes on amd64, 32-bit little-endian words on arm64.
 pub fn hex_column(arch: crate::Arch, bytes: &[u8], out: &mut String) {
-    use std::fmt::Write as _;
     match arch {
         crate::Arch::Arm64 if bytes.len().is_multiple_of(4) => {
             for (k, w) in bytes.chunks_exact(4).enumerate() {
                 if k > 0 {
                     out.push(' ');
                 }
-                let v = u32::from_le_bytes([w[0], w[1], w[2], w[3]]);
-                let _ = write!(out, "{v:08x}");
+                crate::text::hex_word(out, u32::from_le_bytes([w[0], w[1], w[2], w[3]]));
             }
         }
-        _ => {
-            for b in bytes {
-                let _ = write!(out, "{b:02x}");
-            }
-        }
+        _ => crate::text::hex_bytes(out, bytes),
     }
 }
 
@@ -181,12 +224,47 @@ pub fn write_function(
     source: Option<SourceFn<'_>>,
     out: &mut String,
 ) {
-    use std::fmt::Write as _;
     let (file, _) = lines.at(start);
-    let _ = writeln!(out, "TEXT {name}(SB) {file}");
-    let mut tw = TabWriter::default();
+    out.push_str("TEXT ");
+    out.push_str(name);
+    out.push_str("(SB) ");
+    out.push_str(file);
+    out.push('\n');
+    SCRATCH.with(|scratch| match scratch.try_borrow_mut() {
+        Ok(mut tw) => {
+            function_lines(arch, start, code, syms, lines, opts, source, &mut tw);
+            tw.flush(out);
+        }
+        Err(_) => {
+            let mut tw = TabWriter::default();
+            function_lines(arch, start, code, syms, lines, opts, source, &mut tw);
+            tw.flush(out);
+        }
+    });
+}
+
+thread_local! {
+    /// One writer reused for every function, so its buffers are allocated once.
+    static SCRATCH: std::cell::RefCell<TabWriter> = std::cell::RefCell::new(TabWriter::default());
+}
+
+/// Queues one line per instruction of a function in `tw`.
+#[allow(clippy::too_many_arguments)]
+fn function_lines(
+    arch: crate::Arch,
+    start: u64,
+    code: &[u8],
+    syms: &dyn crate::SymbolLookup,
+    lines: &dyn Lines,
+    opts: Options,
+    source: Option<SourceFn<'_>>,
+    tw: &mut TabWriter,
+) {
     let mut off = 0usize;
     let mut last: (String, i64) = (String::new(), i64::MIN);
+    // The base name of the last file seen: consecutive instructions almost
+    // always share it.
+    let (mut last_file, mut last_base): (&str, &str) = ("", "");
     while off < code.len() {
         let pc = start + off as u64;
         let inst = crate::decode(arch, &code[off..], pc);
@@ -200,22 +278,36 @@ pub fn write_function(
                 last = (file.to_string(), line);
             }
         }
-        let mut row = String::with_capacity(96);
-        let _ = write!(row, "  {}:{}\t{:#x}\t", base_name(file), line, pc);
-        hex_column(arch, &code[off..off + len], &mut row);
+        if !std::ptr::eq(file, last_file) {
+            last_file = file;
+            last_base = base_name(file);
+        }
+        let row = tw.buf();
+        row.push_str("  ");
+        row.push_str(last_base);
+        row.push(':');
+        crate::text::dec(row, line);
+        row.push('\t');
+        crate::text::hex(row, pc);
+        row.push('\t');
+        hex_column(arch, &code[off..off + len], row);
         row.push('\t');
         if opts.both {
-            let go = inst.to_string(crate::Syntax::Go, syms);
-            let gnu = inst.to_string(crate::Syntax::Gnu, syms);
-            let _ = write!(row, "{go:<36} // {gnu}");
+            let from = row.len();
+            inst.write(crate::Syntax::Go, syms, row);
+            let width = row[from..].chars().count();
+            for _ in width..36 {
+                row.push(' ');
+            }
+            row.push_str(" // ");
+            inst.write(crate::Syntax::Gnu, syms, row);
         } else {
-            inst.write(opts.syntax, syms, &mut row);
+            inst.write(opts.syntax, syms, row);
         }
         row.push('\t');
-        tw.line(row);
+        tw.end_line();
         off += len;
     }
-    tw.flush(out);
 }
 
 #[cfg(test)]
