@@ -619,6 +619,7 @@ pub fn package_of(name: &str) -> &str {
         ("type..eq.", "(type equality functions)"),
         ("type:.hash.", "(type hash functions)"),
         ("type..hash.", "(type hash functions)"),
+        ("typerel.", "(type descriptors)"),
         ("type:", "(type descriptors)"),
         ("type.", "(type descriptors)"),
         ("go:string.", "(string literals)"),
@@ -1196,6 +1197,9 @@ fn pclntab_pieces(
     Some(PclnPieces { body_end, funcdata })
 }
 
+/// Words of moduledata scanned for pointers that bound the funcdata.
+const MODULEDATA_WORDS: u64 = 64;
+
 /// Stack maps (funcdata 0 and 1) carry their own size.
 fn stackmap_len(b: &[u8]) -> Option<u64> {
     let n = u32_at(b, 0, false)?;
@@ -1454,7 +1458,12 @@ fn measure_binary(bin: &Binary<'_>, go: Option<&GoBinary<'_>>) -> SizeReport {
                 let pick = group
                     .iter()
                     .find(|g| !is_marker(&g.name))
-                    .unwrap_or(&group[0]);
+                    .or_else(|| group.iter().find(|g| is_container(&g.name)));
+                // Boundary markers alone (runtime.pclntab) say nothing
+                // about ownership.
+                let Some(pick) = pick else {
+                    continue;
+                };
                 let owner = b.owners.id(package_of(&pick.name));
                 let prio = if is_container(&pick.name) {
                     P_CONTAINER
@@ -1530,23 +1539,24 @@ fn measure_binary(bin: &Binary<'_>, go: Option<&GoBinary<'_>>) -> SizeReport {
             );
         }
         if let Some(p) = pieces {
-            // Funcdata runs at most to the next Go structure above it.
-            let start = p.funcdata.iter().map(|f| f.0).min().unwrap_or(0);
-            let mut bound = b.place_of(start).map_or(start, |pl| pl.addr + pl.file_size);
-            for other in [findfunctab, types.map(|t| t.0), Some(go.pclntab.addr())]
-                .into_iter()
-                .flatten()
-            {
-                if other > start {
+            // The last funcdata blob runs at most to the next structure
+            // the runtime points at (moduledata words: gcdata, gcbss,
+            // findfunctab, types, the pclntab...), never by symbols, so a
+            // stripped twin measures the same.
+            let last = p.funcdata.iter().map(|f| f.0).max().unwrap_or(0);
+            let mut bound = b.place_of(last).map_or(last, |pl| pl.addr + pl.file_size);
+            let md_words = go.moduledata.as_ref().map_or(Vec::new(), |md| {
+                (0..MODULEDATA_WORDS)
+                    .filter_map(|i| go.bin.read_ptr(md.addr.checked_add(8 * i)?))
+                    .collect()
+            });
+            for other in md_words.into_iter().chain(
+                [findfunctab, types.map(|t| t.0), Some(go.pclntab.addr())]
+                    .into_iter()
+                    .flatten(),
+            ) {
+                if other > last {
                     bound = bound.min(other);
-                }
-            }
-            if let Some(sym) = ["go:func.*", "go.func.*"]
-                .iter()
-                .find_map(|n| bin.symbol(n))
-            {
-                if sym.size > 0 {
-                    bound = bound.min(sym.addr + sym.size);
                 }
             }
             funcdata_pieces(&mut b, p.funcdata, bound);
@@ -1729,8 +1739,8 @@ fn is_marker(name: &str) -> bool {
             | "runtime.end"
             | "runtime.pclntab"
             | "runtime.epclntab"
-            | "runtime.gcdata"
-            | "runtime.gcbss"
+            | "runtime.symtab"
+            | "runtime.esymtab"
             | "runtime.egcdata"
             | "runtime.egcbss"
     ) || is_container(name)
