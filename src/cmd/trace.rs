@@ -14,6 +14,8 @@ use std::io::{BufWriter, IsTerminal, Write};
 use std::path::PathBuf;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use syscalls::{Context, Memory, Pending};
+#[path = "trace_ebpf.rs"]
+mod ebpf;
 #[path = "trace_stacks.rs"]
 mod stacks;
 
@@ -85,6 +87,15 @@ pub struct Args {
     /// allocator, SIGURG preemption) and say how many were hidden
     #[arg(long)]
     pub no_runtime: bool,
+    /// Tracer: `ebpf` traces in the kernel without stopping the program
+    /// (root or CAP_BPF+CAP_PERFMON, Linux 5.8+ with BTF), `ptrace` stops
+    /// it at each syscall, `auto` takes eBPF when it can
+    #[arg(long, value_enum, default_value_t = ebpf::Backend::Auto)]
+    pub backend: ebpf::Backend,
+    /// eBPF ring buffer size in bytes (records that do not fit are lost
+    /// and counted)
+    #[arg(long, hide = true, value_name = "BYTES")]
+    pub ebpf_ring_size: Option<usize>,
     /// The command to run and its arguments
     #[arg(
         trailing_var_arg = true,
@@ -117,6 +128,17 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         }
     }
     let follow = args.follow > 0;
+    if ebpf::chosen(&args)? {
+        let mut out = Output::new(&args, wanted)?;
+        tracer::interrupt::install(&[
+            libc_sig::INT,
+            libc_sig::TERM,
+            libc_sig::HUP,
+            libc_sig::QUIT,
+        ])?;
+        let set = selected.map(|s| s.into_iter().collect());
+        return ebpf::run(&args, &mut out, set, table);
+    }
     let seccomp = match &selected {
         Some(set) if follow && !args.no_seccomp_bpf && args.pid.is_empty() => {
             let nrs: Vec<u32> = set.iter().filter_map(|&n| u32::try_from(n).ok()).collect();

@@ -177,3 +177,14 @@ pub fn at_entry(name: &str) -> bool {
 pub fn child_returns_zero(name: &str) -> bool {
     matches!(name, "clone" | "clone3" | "fork" | "vfork")
 }
+
+/// Value-result length arguments (`socklen_t *`): their value at entry
+/// is copied too, so `[112 => 16]` shows both.
+pub fn entry_word(name: &str) -> Option<u8> {
+    match name {
+        "accept" | "accept4" | "getsockname" | "getpeername" => Some(2),
+        "recvfrom" => Some(5),
+        "getsockopt" => Some(4),
+        _ => None,
+    }
+}

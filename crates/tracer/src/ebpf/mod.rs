@@ -165,6 +165,7 @@ impl Kernel {
         let scratch = Map::create(sys::MAP_PERCPU_ARRAY, 4, prog::SCRATCH, 1, "rh_scratch")?;
         let stats = Map::create(sys::MAP_ARRAY, 4, 32, 1, "rh_stats")?;
         let starts = Map::create(sys::MAP_HASH, 4, 8, 65536, "rh_starts")?;
+        let words = Map::create(sys::MAP_HASH, 4, 8, 65536, "rh_words")?;
         let ring = RingBuf::new(opts.ring_size)?;
         let execve = |name: &str| {
             opts.names
@@ -192,6 +193,7 @@ impl Kernel {
             events: ring.map().fd(),
             stats: stats.fd(),
             starts: starts.fd(),
+            words: words.fd(),
         };
         let bad = |e: String| Error::Os {
             what: "eBPF program",
@@ -235,7 +237,7 @@ impl Kernel {
             tgids,
             stats,
             ring,
-            _maps: vec![syscfg, scratch, starts],
+            _maps: vec![syscfg, scratch, starts, words],
             _links: links,
         })
     }
@@ -276,6 +278,12 @@ fn syscall_table(opts: &Options) -> Vec<(u32, [u8; prog::CFG_SIZE as usize])> {
         }
         if capture::child_returns_zero(name) {
             flags |= prog::F_SKIP_ZERO;
+        }
+        if let Some(arg) = capture::entry_word(name) {
+            flags |= prog::F_ENTRY_WORD;
+            let offs = prog::regs::ARGS;
+            v[36] = offs[usize::from(arg).min(5)] as u8;
+            v[37] = arg;
         }
         v[..4].copy_from_slice(&flags.to_ne_bytes());
         for (j, &(arg, kind)) in capture::spec(name).iter().take(4).enumerate() {
@@ -318,6 +326,9 @@ pub struct EventThread {
     pid: i32,
     regs: X86_64Regs,
     regions: Vec<(u64, Vec<u8>)>,
+    /// Read before anything else: a value-result argument as it was at
+    /// entry (a larger capture may cover it with its exit value).
+    prior: Option<(u64, [u8; 4])>,
 }
 
 impl EventThread {
@@ -327,6 +338,7 @@ impl EventThread {
             pid,
             regs: X86_64Regs::default(),
             regions: Vec::new(),
+            prior: None,
         }
     }
 }
@@ -344,6 +356,17 @@ impl Thread for EventThread {
     fn read_memory(&self, addr: u64, buf: &mut [u8]) -> Result<usize, Error> {
         if buf.is_empty() {
             return Ok(0);
+        }
+        if let Some((at, bytes)) = &self.prior {
+            if let Some(avail) = addr
+                .checked_sub(*at)
+                .and_then(|o| bytes.get(usize::try_from(o).ok()?..))
+                .filter(|a| !a.is_empty())
+            {
+                let n = avail.len().min(buf.len());
+                buf[..n].copy_from_slice(&avail[..n]);
+                return Ok(n);
+            }
         }
         // Regions may overlap (a struct on the stack is both a capture
         // and part of the stack image, with the same bytes); the longest
@@ -383,6 +406,8 @@ fn u64_at(b: &[u8], off: usize) -> u64 {
 
 /// One syscall record, decoded.
 struct Record {
+    /// A value-result argument's u32 at entry: (address, value).
+    entry_word: Option<(u64, u32)>,
     nr: u64,
     args: [u64; 6],
     ret: i64,
@@ -458,7 +483,13 @@ fn parse_syscall(rec: &[u8]) -> Option<Record> {
         fs_base: if have_g { FAKE_FS } else { 0 },
         ..X86_64Regs::default()
     };
+    let word = u64_at(rec, 144);
+    let entry_word = match (word >> 32) as usize {
+        0 => None,
+        i => args.get(i - 1).map(|&addr| (addr, word as u32)),
+    };
     Some(Record {
+        entry_word,
         nr,
         args,
         ret,
@@ -467,6 +498,7 @@ fn parse_syscall(rec: &[u8]) -> Option<Record> {
             pid,
             regs,
             regions,
+            prior: None,
         },
     })
 }
@@ -565,7 +597,28 @@ impl State {
             pc: rec.thread.regs.rip,
             sp: rec.thread.regs.rsp,
         };
-        sink.syscall_entry(&rec.thread, &entry);
+        match rec.entry_word {
+            Some((addr, value)) => {
+                // The entry decoder must see the length as it was before
+                // the kernel rewrote it.
+                let mut thread = rec.thread;
+                thread.prior = Some((addr, value.to_ne_bytes()));
+                sink.syscall_entry(&thread, &entry);
+                thread.prior = None;
+                sink.syscall_exit(
+                    &thread,
+                    &SyscallExit {
+                        entry: Some(entry),
+                        rval: rec.ret,
+                        is_error: (-4095..0).contains(&rec.ret),
+                    },
+                );
+                return;
+            }
+            None => {
+                sink.syscall_entry(&rec.thread, &entry);
+            }
+        }
         sink.syscall_exit(
             &rec.thread,
             &SyscallExit {
@@ -782,6 +835,17 @@ impl EbpfTracer {
         self.kernel.lost()
     }
 
+    /// Passes a signal rabbithole received on to the spawned command.
+    pub fn signal_main(&self, signal: i32) {
+        if let Some(pid) = self.child {
+            // SAFETY: kill has no memory effects; the pid is our unreaped
+            // child, so it cannot have been reused.
+            unsafe {
+                libc::kill(pid, signal);
+            }
+        }
+    }
+
     /// Records handled so far.
     pub fn events(&self) -> u64 {
         self.state.events
@@ -822,12 +886,12 @@ impl EbpfTracer {
         loop {
             let state = &mut self.state;
             let n = self.kernel.ring.drain(|rec| state.handle(rec, sink));
+            if let Some(r) = crate::interrupt::take() {
+                return Ok(Outcome::Interrupted(r));
+            }
             if n > 0 {
                 idle = 0;
                 continue;
-            }
-            if let Some(r) = crate::interrupt::take() {
-                return Ok(Outcome::Interrupted(r));
             }
             self.reap(false);
             let done = if self.attached.is_empty() {
@@ -1034,6 +1098,7 @@ mod tests {
             events: 6,
             stats: 7,
             starts: 8,
+            words: 9,
         };
         for (depth, timing, follow) in [(0, false, true), (32, true, false)] {
             let s = prog::Settings {

@@ -45,7 +45,7 @@ pub const EV_EXIT: u32 = 4;
 pub const EV_SIGNAL: u32 = 5;
 
 /// Header bytes of a syscall record before the frames.
-pub const HDR: usize = 144;
+pub const HDR: usize = 152;
 /// Bytes per frame record (fp, saved fp, return address).
 pub const FRAME: usize = 24;
 /// Highest offset a capture record may start at.
@@ -63,6 +63,9 @@ pub const F_WANT: u32 = 1;
 pub const F_ENTRY: u32 = 2;
 /// Skip the exit that returns 0 (the child side of clone/fork).
 pub const F_SKIP_ZERO: u32 = 4;
+/// Copy the u32 an argument points to at entry (byte 36 of the value:
+/// the argument's offset in `pt_regs`; byte 37: the argument index).
+pub const F_ENTRY_WORD: u32 = 8;
 
 /// Capture kinds in the table.
 pub const K_STR: u8 = 1;
@@ -94,7 +97,8 @@ const VAL: i16 = -216;
 const TMP: i16 = -224;
 
 /// Offsets in x86-64 `struct pt_regs`.
-mod regs {
+pub mod regs {
+    #![allow(missing_docs)]
     pub const SIZE: i32 = 168;
     pub const R14: i16 = 8;
     pub const BP: i16 = 32;
@@ -107,6 +111,8 @@ mod regs {
     pub const ORIG_AX: i16 = 120;
     pub const IP: i16 = 128;
     pub const SP: i16 = 152;
+    /// The six syscall arguments, in order.
+    pub const ARGS: [i16; 6] = [DI, SI, DX, R10, R8, R9];
 }
 
 /// Map descriptors the programs refer to.
@@ -124,6 +130,8 @@ pub struct MapFds {
     pub stats: i32,
     /// tid -> entry time.
     pub starts: i32,
+    /// tid -> u32 at a value-result argument at entry.
+    pub words: i32,
 }
 
 /// What the programs are built for.
@@ -357,7 +365,8 @@ fn header(a: &mut Asm, kind: u32) {
         .store(Size::DW, R8, 80, R0)
         .store_imm(Size::DW, R8, 88, 0)
         .store_imm(Size::DW, R8, 128, 0)
-        .store_imm(Size::DW, R8, 136, 0);
+        .store_imm(Size::DW, R8, 136, 0)
+        .store_imm(Size::DW, R8, 144, 0);
 }
 
 /// The frame-pointer chain from the saved BP, the word at SP (a
@@ -449,7 +458,8 @@ pub fn sys_exit(m: &MapFds, s: &Settings) -> Result<Vec<Insn>, String> {
     read_regs(&mut a);
     a.load(Size::DW, R1, FP, REGS + regs::ORIG_AX);
     syscall_config(&mut a, m);
-    a.load(Size::DW, R7, R6, 8)
+    a.store(Size::DW, FP, AOFF, R1)
+        .load(Size::DW, R7, R6, 8)
         .alu_imm(Alu::And, R1, F_SKIP_ZERO as i32)
         .jmp_imm(Cond::Eq, R1, 0, "keep")
         .jmp_imm(Cond::Eq, R7, 0, "out")
@@ -457,7 +467,25 @@ pub fn sys_exit(m: &MapFds, s: &Settings) -> Result<Vec<Insn>, String> {
         .store(Size::DW, FP, TMP, R7);
     scratch(&mut a, m);
     header(&mut a, EV_SYSCALL);
-    a.load(Size::DW, R1, FP, TMP).store(Size::DW, R8, 72, R1);
+    a.load(Size::DW, R1, FP, TMP)
+        .store(Size::DW, R8, 72, R1)
+        .load(Size::DW, R1, FP, AOFF)
+        .alu_imm(Alu::And, R1, F_ENTRY_WORD as i32)
+        .jmp_imm(Cond::Eq, R1, 0, "no_word")
+        .load(Size::DW, R1, FP, PT)
+        .store(Size::W, FP, KEY, R1)
+        .load_map(R1, m.words)
+        .mov(R2, FP)
+        .alu_imm(Alu::Add, R2, KEY as i32)
+        .call(helper::MAP_LOOKUP)
+        .jmp_imm(Cond::Eq, R0, 0, "no_word")
+        .load(Size::DW, R1, R0, 0)
+        .store(Size::DW, R8, 144, R1)
+        .load_map(R1, m.words)
+        .mov(R2, FP)
+        .alu_imm(Alu::Add, R2, KEY as i32)
+        .call(helper::MAP_DELETE)
+        .label("no_word");
     if s.timing {
         a.load(Size::DW, R1, FP, PT)
             .store(Size::W, FP, KEY, R1)
@@ -488,7 +516,41 @@ pub fn sys_enter(m: &MapFds, s: &Settings) -> Result<Vec<Insn>, String> {
     prologue(&mut a, m, s, true);
     a.load(Size::DW, R1, R6, 8);
     syscall_config(&mut a, m);
-    a.alu_imm(Alu::And, R1, F_ENTRY as i32)
+    a.mov(R2, R1)
+        .alu_imm(Alu::And, R2, F_ENTRY_WORD as i32)
+        .jmp_imm(Cond::Eq, R2, 0, "no_word")
+        .store(Size::DW, FP, TMP, R1)
+        .load(Size::B, R3, R9, 36)
+        .load(Size::DW, R1, R6, 0)
+        .alu_reg(Alu::Add, R3, R1)
+        .mov(R1, FP)
+        .alu_imm(Alu::Add, R1, VAL as i32)
+        .mov_imm(R2, 8)
+        .call(helper::PROBE_READ_KERNEL)
+        .jmp_imm(Cond::Ne, R0, 0, "word_done")
+        .load(Size::DW, R3, FP, VAL)
+        .store_imm(Size::DW, FP, VAL, 0)
+        .mov(R1, FP)
+        .alu_imm(Alu::Add, R1, VAL as i32)
+        .mov_imm(R2, 4)
+        .call(helper::PROBE_READ_USER)
+        .jmp_imm(Cond::Ne, R0, 0, "word_done")
+        .load(Size::B, R1, R9, 37)
+        .alu_imm(Alu::Add, R1, 1)
+        .store(Size::W, FP, VAL + 4, R1)
+        .load(Size::DW, R1, FP, PT)
+        .store(Size::W, FP, KEY, R1)
+        .load_map(R1, m.words)
+        .mov(R2, FP)
+        .alu_imm(Alu::Add, R2, KEY as i32)
+        .mov(R3, FP)
+        .alu_imm(Alu::Add, R3, VAL as i32)
+        .mov_imm(R4, 0)
+        .call(helper::MAP_UPDATE)
+        .label("word_done")
+        .load(Size::DW, R1, FP, TMP)
+        .label("no_word")
+        .alu_imm(Alu::And, R1, F_ENTRY as i32)
         .jmp_imm(Cond::Ne, R1, 0, "entry_event");
     if s.timing {
         a.load(Size::DW, R1, FP, PT)

@@ -280,7 +280,9 @@ impl RingBuf {
     pub fn drain(&mut self, mut f: impl FnMut(&[u8])) -> usize {
         let mut cons = self.cons_pos().load(Ordering::Acquire);
         let mut n = 0;
-        loop {
+        // Bounded, so a tracee that writes as fast as we read still lets
+        // the caller check for Ctrl-C and the end of the trace.
+        while n < 65536 {
             let prod = self.prod_pos().load(Ordering::Acquire);
             if cons >= prod {
                 break;

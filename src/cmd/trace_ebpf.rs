@@ -1,0 +1,111 @@
+//! `trace --backend ebpf`: the same [`Output`] sink as the ptrace path,
+//! fed by `tracer::ebpf`, which traces in the kernel without stopping the
+//! tracee. `--backend auto` (the default) takes this path when the kernel
+//! and privileges allow and says in one line why not otherwise.
+
+use super::{Args, Output};
+use tracer::ebpf::{EbpfTracer, Options};
+use tracer::{ExitKind, Outcome};
+
+/// Which tracer `trace` runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Backend {
+    /// eBPF when the kernel and privileges allow, else ptrace.
+    Auto,
+    /// In-kernel tracing with eBPF (root or CAP_BPF+CAP_PERFMON, Linux 5.8+, BTF).
+    Ebpf,
+    /// ptrace: stops the tracee at every traced syscall.
+    Ptrace,
+}
+
+/// Whether to use eBPF; an explicit `--backend ebpf` that cannot work is
+/// an error, `auto` falls back with a note.
+pub fn chosen(args: &Args) -> anyhow::Result<bool> {
+    let timed = args.durations || args.timestamps > 0 || args.summary || args.json;
+    let why_not = if timed {
+        Err("-T, -t, -c and --json need syscall times, which the eBPF backend does not pass to the printer yet".to_string())
+    } else {
+        tracer::ebpf::available()
+    };
+    match args.backend {
+        Backend::Ptrace => Ok(false),
+        Backend::Ebpf => match why_not {
+            Ok(()) => Ok(true),
+            Err(why) => anyhow::bail!("--backend ebpf: {why}"),
+        },
+        Backend::Auto => match why_not {
+            Ok(()) => Ok(true),
+            Err(why) => {
+                if args.quiet == 0 && !args.json {
+                    eprintln!("rabbithole: tracing with ptrace: {why}");
+                }
+                Ok(false)
+            }
+        },
+    }
+}
+
+/// Runs the trace on the eBPF backend.
+pub fn run(
+    args: &Args,
+    out: &mut Output,
+    selected: Option<Vec<u64>>,
+    table: &syscalls::Table,
+) -> anyhow::Result<u8> {
+    let stack_depth = match &out.stacks {
+        Some(_) if args.by.is_some() || args.no_runtime => 64,
+        Some(_) => args.stack_depth.clamp(1, 64),
+        None => 0,
+    };
+    let opts = Options {
+        follow: args.follow > 0,
+        wanted: selected,
+        names: table.iter().map(|s| (s.nr, s.name)).collect(),
+        string_limit: args.string_limit,
+        stack_depth,
+        timing: out.timing || out.stamps,
+        ring_size: args.ebpf_ring_size.unwrap_or(32 << 20),
+    };
+    let attach = !args.pid.is_empty();
+    let mut t = if attach {
+        let t = EbpfTracer::attach(&args.pid, &opts)?;
+        for pid in &args.pid {
+            out.note(&format!("Process {pid} attached"));
+        }
+        t
+    } else {
+        let (program, rest) = args
+            .command
+            .split_first()
+            .expect("command checked non-empty");
+        EbpfTracer::spawn(program, rest, &opts)?
+    };
+    out.live = t.tracee_count();
+    let code = loop {
+        match t.run(out)? {
+            Outcome::Finished(how) => break how.map_or(0, ExitKind::shell_code),
+            Outcome::Paused(_) => continue,
+            Outcome::Interrupted(r) => {
+                if attach {
+                    t.detach_all(out);
+                    break 0;
+                }
+                if r.from_process {
+                    t.signal_main(r.signal);
+                }
+            }
+        }
+    };
+    out.finish()?;
+    if let Some(note) = out.stacks.as_ref().and_then(|s| s.hidden_note()) {
+        eprintln!("rabbithole: {note}");
+    }
+    let lost = t.lost();
+    if lost > 0 {
+        eprintln!(
+            "rabbithole: {lost} events lost: the ring buffer was full ({} events shown)",
+            t.events()
+        );
+    }
+    Ok(code)
+}
