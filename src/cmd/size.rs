@@ -505,6 +505,22 @@ table{{border-collapse:collapse;margin-top:12px}} td,th{{padding:2px 8px;text-al
 {body}</div>
 <table><tr><th>kind</th><th>bytes</th><th>%</th><th></th></tr>
 {kinds}</table>
+<script>
+// Records what the browser laid out, so a headless run can check it.
+(function () {{
+  var t = document.getElementById("treemap"), box = t.getBoundingClientRect();
+  var n = 0, area = 0;
+  document.querySelectorAll(".tm-rect").forEach(function (e) {{
+    var r = e.getBoundingClientRect();
+    if (r.width > 0 && r.height > 0 && r.left >= box.left - 1 && r.right <= box.right + 1) {{
+      n++;
+      area += r.width * r.height;
+    }}
+  }});
+  t.setAttribute("data-rendered-rects", n);
+  t.setAttribute("data-rendered-area", Math.round(area));
+}})();
+</script>
 </body></html>
 "#,
         title = esc(name),
