@@ -14,7 +14,7 @@ W=${1:-4} N=${2:-50000} RUNS=${3:-5}
 [[ -x $RH ]] || { echo "build first: cargo build --release ($RH)" >&2; exit 2; }
 
 best() { # best wall time of RUNS runs of "$@", in seconds
-  local b=999999 t s e
+  local b=999999999999 t s e
   for ((i = 0; i < RUNS; i++)); do
     s=$(date +%s%N); "$@" >/dev/null 2>/tmp/trace_ebpf_bench.err || true; e=$(date +%s%N)
     t=$(( (e - s) / 1000 )); (( t < b )) && b=$t
