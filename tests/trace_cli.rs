@@ -1,6 +1,7 @@
 //! `rabbithole trace` end to end: exit codes, signals, the program's own
 //! output, attach and detach, per-thread counts on a Go program, JSON
-//! Lines, the -c summary, -ff files and seccomp-filtered tracing.
+//! Lines, the -c summary, -ff files and seccomp-filtered tracing. These
+//! test the ptrace engine, so they ask for it (`--backend ptrace`).
 
 mod trace_support;
 
@@ -10,7 +11,12 @@ use std::time::Duration;
 use trace_support::*;
 
 fn trace(args: &[&str]) -> std::process::Output {
-    run(Command::new(rabbithole()).arg("trace").args(args), 60)
+    run(
+        Command::new(rabbithole())
+            .args(["trace", "--backend", "ptrace"])
+            .args(args),
+        60,
+    )
 }
 
 fn text(b: &[u8]) -> String {
@@ -67,7 +73,7 @@ fn killed_child_gives_128_plus_signal() {
 fn sigterm_to_rabbithole_is_passed_to_the_child() {
     let log = tmp("forward.txt");
     let mut child = Command::new(rabbithole())
-        .args(["trace", "-o"])
+        .args(["trace", "--backend", "ptrace", "-o"])
         .arg(&log)
         .args(["--", "sleep", "30"])
         .stdin(Stdio::null())
@@ -199,8 +205,15 @@ fn summary_counts_match_strace() {
             })
     };
     let (o, s) = (text(&ours.stderr), text(&strace.stderr));
+    // Like strace, "Process N attached" notes come first, then the table.
+    let header = "% time     seconds  usecs/call     calls    errors syscall\n";
+    let at = o
+        .find(header)
+        .unwrap_or_else(|| panic!("no summary header: {o}"));
     assert!(
-        o.starts_with("% time     seconds  usecs/call     calls    errors syscall\n"),
+        o[..at]
+            .lines()
+            .all(|l| l.starts_with("rabbithole: Process ")),
         "{o}"
     );
     // 4 x 100 worker writes + 4 report lines.
@@ -307,7 +320,7 @@ fn attach_shows_calls_and_ctrl_c_detaches_leaving_the_process_running() {
     std::thread::sleep(Duration::from_millis(200));
     let log = tmp("attach.txt");
     let mut tracer = Command::new(rabbithole())
-        .args(["trace", "-f", "-o"])
+        .args(["trace", "--backend", "ptrace", "-f", "-o"])
         .arg(&log)
         .args(["-p", &target.id().to_string()])
         .stderr(Stdio::piped())

@@ -160,10 +160,8 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     let attach = !args.pid.is_empty();
     let mut t = if attach {
         let t = Tracer::attach(&args.pid, &opts)?;
-        if args.quiet == 0 {
-            for pid in &args.pid {
-                out.note(&format!("Process {pid} attached"));
-            }
+        for pid in &args.pid {
+            out.note(&format!("Process {pid} attached"));
         }
         t
     } else {
@@ -293,6 +291,8 @@ struct Output {
     /// Threads currently traced, for strace's `[pid N]` rule.
     live: usize,
     error: Option<std::io::Error>,
+    /// The trace shares stderr with rabbithole's own notes.
+    to_stderr: bool,
 }
 
 impl Output {
@@ -355,18 +355,13 @@ impl Output {
             tally: HashMap::new(),
             live: 0,
             error: None,
+            to_stderr: args.output.is_none(),
         })
     }
 
     /// The stream for `tid`, with strace's prefix rule applied.
     fn stream(&mut self, tid: i32) -> Option<&mut Stream> {
-        let prefix = if self.bare_prefix {
-            PidPrefix::Bare
-        } else if self.per_thread_files.is_none() && self.live > 1 {
-            PidPrefix::Bracket
-        } else {
-            PidPrefix::None
-        };
+        let prefix = self.stream_prefix();
         let line = LineOptions {
             prefix,
             ..self.line
@@ -408,14 +403,38 @@ impl Output {
     }
 
     /// A note about the tracer itself (attach, detach), on stderr like
-    /// strace's own messages.
+    /// strace's own messages. An open line is not closed (strace prints
+    /// the note in the middle of it); buffered trace text on stderr goes
+    /// out first so the order stays right.
     fn note(&mut self, text: &str) {
-        if let Some(s) = self.main.as_mut() {
-            let close = s.printer.flush();
-            let _ = s.put(&close);
-            let _ = s.w.flush();
+        if self.quiet > 0 || self.json {
+            return;
+        }
+        if self.to_stderr {
+            if let Some(s) = self.main.as_mut() {
+                let _ = s.w.flush();
+            }
         }
         eprintln!("rabbithole: {text}");
+    }
+
+    /// The `[pid N] ` or `N ` prefix a line for `tid` gets now.
+    fn prefix(&self, tid: i32) -> String {
+        match self.stream_prefix() {
+            PidPrefix::None => String::new(),
+            PidPrefix::Bare => format!("{tid:<5} "),
+            PidPrefix::Bracket => format!("[pid {tid:>5}] "),
+        }
+    }
+
+    fn stream_prefix(&self) -> PidPrefix {
+        if self.bare_prefix {
+            PidPrefix::Bare
+        } else if self.per_thread_files.is_none() && self.live > 1 {
+            PidPrefix::Bracket
+        } else {
+            PidPrefix::None
+        }
     }
 
     fn is_wanted(&self, nr: u64) -> bool {
@@ -732,9 +751,7 @@ impl Sink for Output {
 
     fn new_tracee(&mut self, _parent: i32, child: i32, _child_pid: i32, _birth: Birth) {
         self.live += 1;
-        if self.quiet == 0 && !self.json && !self.summary && self.per_thread_files.is_none() {
-            self.note(&format!("Process {child} attached"));
-        }
+        self.note(&format!("Process {child} attached"));
     }
 
     fn exec(&mut self, thread: &dyn Thread, former_tid: i32) {
@@ -750,8 +767,10 @@ impl Sink for Output {
             }
             if self.quiet < 2 && !self.json && !self.summary {
                 let at = self.now();
+                let prefix = self.prefix(tid);
                 if let Some(s) = self.stream(tid) {
                     let mut text = s.printer.flush();
+                    text.push_str(&prefix);
                     text.push_str(&render::strace::format_time(
                         s.printer.opts.time,
                         at.unwrap_or(UNIX_EPOCH),
@@ -806,8 +825,6 @@ impl Sink for Output {
     fn detached(&mut self, tid: i32, _pid: i32) {
         self.calls.remove(&tid);
         self.live = self.live.saturating_sub(1);
-        if self.quiet == 0 && !self.json {
-            self.note(&format!("Process {tid} detached"));
-        }
+        self.note(&format!("Process {tid} detached"));
     }
 }
