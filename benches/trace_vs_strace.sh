@@ -4,7 +4,8 @@
 # untraced, under `strace -f -o /dev/null`, under `rabbithole trace -f -o
 # /dev/null`, and both again with `-e trace=openat` (strace with
 # --seccomp-bpf, rabbithole's default) where the writes should not stop.
-# Each figure is the best of $RUNS runs (wall clock).
+# Each figure is the best of $RUNS runs (wall clock). rabbithole runs on
+# its ptrace engine (--backend ptrace), the one compared with strace.
 #
 # Usage: benches/trace_vs_strace.sh [WORKERS] [WRITES_PER_WORKER]
 # Env:   RABBITHOLE=path/to/rabbithole (default: target/release/rabbithole)
@@ -39,9 +40,9 @@ echo "workload: $prog ($(( workers * writes )) writes), best of $runs"
 echo "strace: $(strace -V | head -1)"
 base=$(best_of $prog)
 st=$(best_of strace -f -o /dev/null $prog)
-rt=$(best_of "$rh" trace -f -o /dev/null -- $prog)
+rt=$(best_of "$rh" trace --backend ptrace -f -o /dev/null -- $prog)
 st_f=$(best_of strace -f --seccomp-bpf -e trace=openat -o /dev/null $prog)
-rt_f=$(best_of "$rh" trace -f -e trace=openat -o /dev/null -- $prog)
+rt_f=$(best_of "$rh" trace --backend ptrace -f -e trace=openat -o /dev/null -- $prog)
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 printf '%-48s %9s %12s %12s\n' "command" "seconds" "x untraced" "x strace -f"
