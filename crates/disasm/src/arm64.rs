@@ -54,7 +54,7 @@ pub(crate) fn decode(code: &[u8], addr: u64) -> Inst {
         target,
         flow,
         arch: crate::Arch::Arm64,
-        raw: Raw::Arm64(Box::new(ins)),
+        raw: Raw::Arm64(ins),
     }
 }
 

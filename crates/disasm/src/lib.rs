@@ -102,8 +102,8 @@ pub enum Flow {
 /// The decoded form, per architecture.
 #[derive(Clone, Debug)]
 enum Raw {
-    X86(Box<iced_x86::Instruction>),
-    Arm64(Box<yaxpeax_arm::armv8::a64::Instruction>),
+    X86(iced_x86::Instruction),
+    Arm64(yaxpeax_arm::armv8::a64::Instruction),
     Bad,
 }
 
@@ -245,11 +245,46 @@ pub fn decode(arch: Arch, code: &[u8], addr: u64) -> Inst {
 /// Decodes `code` (at `addr`) instruction after instruction up to its end.
 pub fn decode_all(arch: Arch, code: &[u8], addr: u64) -> Vec<Inst> {
     let mut out = Vec::with_capacity(code.len() / 4);
+    let mut dec = Decoding::new(arch, code, addr);
     let mut off = 0usize;
     while off < code.len() {
-        let inst = decode(arch, &code[off..], addr.wrapping_add(off as u64));
+        let inst = dec.at(off);
         off += inst.len.max(1) as usize;
         out.push(inst);
     }
     out
+}
+
+/// Decodes one piece of code at chosen offsets, reusing one decoder:
+/// setting up an iced decoder per instruction cost a tenth of a listing.
+pub(crate) struct Decoding<'a> {
+    arch: Arch,
+    code: &'a [u8],
+    addr: u64,
+    x86: Option<iced_x86::Decoder<'a>>,
+}
+
+impl<'a> Decoding<'a> {
+    /// Decoding of `code`, which starts at `addr`.
+    pub(crate) fn new(arch: Arch, code: &'a [u8], addr: u64) -> Decoding<'a> {
+        Decoding {
+            arch,
+            code,
+            addr,
+            x86: (arch == Arch::Amd64).then(|| x86::decoder(code, addr)),
+        }
+    }
+
+    /// The instruction at offset `off`: what [`decode`] gives for
+    /// `&code[off..]` at `addr + off`.
+    pub(crate) fn at(&mut self, off: usize) -> Inst {
+        match &mut self.x86 {
+            Some(d) => x86::decode_at(d, self.code, off, self.addr),
+            None => decode(
+                self.arch,
+                self.code.get(off..).unwrap_or(&[]),
+                self.addr.wrapping_add(off as u64),
+            ),
+        }
+    }
 }

@@ -27,7 +27,6 @@ pub(crate) fn hex_digits(out: &mut String, v: u64) {
 }
 
 /// Appends `-0x…` for negative `v`, else `0x…` (Go's signed hex).
-#[allow(dead_code)]
 pub(crate) fn hex_signed(out: &mut String, v: i64) {
     if v < 0 {
         out.push('-');
@@ -75,11 +74,9 @@ pub(crate) fn hex_word(out: &mut String, v: u32) {
     push_ascii(out, &buf);
 }
 
+/// Appends ASCII digits (bytes below 0x80 are chars of the same value).
 fn push_ascii(out: &mut String, digits: &[u8]) {
-    // Only ASCII digits reach here, so this never fails.
-    if let Ok(s) = std::str::from_utf8(digits) {
-        out.push_str(s);
-    }
+    out.extend(digits.iter().map(|&b| char::from(b)));
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@
 //! is not implied, width-free register names, signed hex immediates, and
 //! `disp(base)(index*scale)` memory operands.
 
-use crate::{Flow, Inst, Raw, SymbolLookup};
+use crate::{text, Flow, Inst, Raw, SymbolLookup};
 use iced_x86::{
     Decoder, DecoderOptions, FlowControl, Formatter, FormatterOutput, FormatterTextKind,
     GasFormatter, Instruction, IntelFormatter, Mnemonic, OpKind, Register,
@@ -19,6 +19,29 @@ use std::sync::OnceLock;
 pub(crate) fn decode(code: &[u8], addr: u64) -> Inst {
     let take = code.len().min(15);
     let mut dec = Decoder::with_ip(64, &code[..take], addr, DecoderOptions::NONE);
+    decode_with(&mut dec, code, addr)
+}
+
+/// A decoder over a whole function, reused from one instruction to the next.
+pub(crate) fn decoder(code: &[u8], addr: u64) -> Decoder<'_> {
+    Decoder::with_ip(64, code, addr, DecoderOptions::NONE)
+}
+
+/// Decodes the instruction at offset `off` of the code `dec` reads, which
+/// starts at `addr`. Same answer as [`decode`] on `&code[off..]`.
+pub(crate) fn decode_at(dec: &mut Decoder<'_>, code: &[u8], off: usize, addr: u64) -> Inst {
+    let pc = addr.wrapping_add(off as u64);
+    let rest = code.get(off..).unwrap_or(&[]);
+    if dec.set_position(off).is_err() {
+        return decode(rest, pc);
+    }
+    dec.set_ip(pc);
+    decode_with(dec, rest, pc)
+}
+
+/// Decodes at the decoder's position; `code` holds the bytes from there
+/// on (for Go's VZEROUPPER length).
+fn decode_with(dec: &mut Decoder<'_>, code: &[u8], addr: u64) -> Inst {
     let mut ins = Instruction::default();
     dec.decode_out(&mut ins);
     if ins.is_invalid() || ins.len() == 0 || !go_decodes(&ins) {
@@ -78,7 +101,7 @@ pub(crate) fn decode(code: &[u8], addr: u64) -> Inst {
         target,
         flow,
         arch: crate::Arch::Amd64,
-        raw: Raw::X86(Box::new(ins)),
+        raw: Raw::X86(ins),
     }
 }
 
@@ -126,8 +149,15 @@ fn go_decodes(ins: &Instruction) -> bool {
 
 // ---------------------------------------------------------------- Go syntax
 
-/// Go's register names: width-free, except the 8-bit legacy ones.
-fn go_reg(r: Register) -> String {
+/// Go's register names, indexed by register: width-free, except the
+/// 8-bit legacy ones. Built once, so printing never allocates.
+fn go_reg(r: Register) -> &'static str {
+    static NAMES: OnceLock<Vec<String>> = OnceLock::new();
+    let names = NAMES.get_or_init(|| Register::values().map(go_reg_name).collect());
+    names.get(r as usize).map_or("", String::as_str)
+}
+
+fn go_reg_name(r: Register) -> String {
     use Register::*;
     let s = match r {
         AL => "AL",
@@ -300,14 +330,14 @@ fn data_size(ins: &Instruction) -> u32 {
             }
         }
     }
-    let code = format!("{:?}", ins.code());
-    if code.contains("16") || code.ends_with('w') {
+    let code = code_traits(ins.code());
+    if code & CODE_16 != 0 {
         return 16;
     }
     match ins.mnemonic() {
         Mnemonic::Push | Mnemonic::Pop => 64,
         _ => {
-            if code.contains("64") || code.ends_with('q') {
+            if code & CODE_64 != 0 {
                 64
             } else {
                 32
@@ -316,7 +346,39 @@ fn data_size(ins: &Instruction) -> u32 {
     }
 }
 
-fn go_mnemonic(ins: &Instruction) -> String {
+/// The code's name says 16-bit (`…16…`, `…w`).
+const CODE_16: u8 = 1;
+/// The code's name says 64-bit (`…64…`, `…q`).
+const CODE_64: u8 = 2;
+/// The code's name ends in `_1` (a shift or rotate by one).
+const CODE_BY_ONE: u8 = 4;
+
+/// What the name of each iced `Code` tells about its operand size, read
+/// once for all codes rather than formatting the name per instruction.
+fn code_traits(code: iced_x86::Code) -> u8 {
+    static TRAITS: OnceLock<Vec<u8>> = OnceLock::new();
+    let traits = TRAITS.get_or_init(|| {
+        iced_x86::Code::values()
+            .map(|c| {
+                let name = format!("{c:?}");
+                let mut t = 0;
+                if name.contains("16") || name.ends_with('w') {
+                    t |= CODE_16;
+                }
+                if name.contains("64") || name.ends_with('q') {
+                    t |= CODE_64;
+                }
+                if name.ends_with("_1") {
+                    t |= CODE_BY_ONE;
+                }
+                t
+            })
+            .collect()
+    });
+    traits.get(code as usize).copied().unwrap_or(0)
+}
+
+fn go_mnemonic(ins: &Instruction, out: &mut String) {
     use Mnemonic::*;
     let m = ins.mnemonic();
     let base: &str = match m {
@@ -326,18 +388,17 @@ fn go_mnemonic(ins: &Instruction) -> String {
         Cdqe => "CDQE",
         _ => &mnemonic_names()[m as usize],
     };
-    let mut s = base.to_string();
+    out.push_str(base);
     if has_size_suffix(m) {
-        s.push(match data_size(ins) {
+        out.push(match data_size(ins) {
             8 => 'B',
             16 => 'W',
             64 => 'Q',
             _ => 'L',
         });
     } else if matches!(m, Cvtsi2sd | Cvtsi2ss) {
-        s.push('Q');
+        out.push('Q');
     }
-    s
 }
 
 /// `movsd`/`cmpsd` with an xmm operand (as opposed to the string forms).
@@ -345,39 +406,44 @@ fn is_sse_move(ins: &Instruction) -> bool {
     (0..ins.op_count()).any(|i| ins.op_kind(i) == OpKind::Register && ins.op_register(i).is_xmm())
 }
 
-fn hex_signed(v: i64) -> String {
-    if v < 0 {
-        format!("-{:#x}", (v as i128).unsigned_abs())
-    } else {
-        format!("{v:#x}")
-    }
-}
-
-fn sym_ref(syms: &dyn SymbolLookup, addr: u64) -> Option<String> {
-    let (name, base) = syms.lookup(addr)?;
+/// Writes `name(SB)` or `name+off(SB)` for the symbol containing `addr`;
+/// false (nothing written) when no named symbol does.
+fn sym_ref(syms: &dyn SymbolLookup, addr: u64, out: &mut String) -> bool {
+    let Some((name, base)) = syms.lookup(addr) else {
+        return false;
+    };
     if name.is_empty() {
-        return None;
+        return false;
     }
+    out.push_str(name);
     let off = addr.wrapping_sub(base) as i64;
-    Some(if off == 0 {
-        format!("{name}(SB)")
-    } else {
-        format!("{name}{off:+}(SB)")
-    })
+    if off > 0 {
+        out.push('+');
+    }
+    if off != 0 {
+        text::dec(out, off);
+    }
+    out.push_str("(SB)");
+    true
 }
 
-fn go_operand(ins: &Instruction, i: u32, syms: &dyn SymbolLookup) -> String {
+fn go_operand(ins: &Instruction, i: u32, syms: &dyn SymbolLookup, out: &mut String) {
     match ins.op_kind(i) {
-        OpKind::Register => go_reg(ins.op_register(i)),
+        OpKind::Register => out.push_str(go_reg(ins.op_register(i))),
         OpKind::NearBranch16 | OpKind::NearBranch32 | OpKind::NearBranch64 => {
             let t = ins.near_branch_target();
             match syms.lookup(t) {
-                Some((name, base)) if base == t && !name.is_empty() => format!("{name}(SB)"),
-                _ => format!("{t:#x}"),
+                Some((name, base)) if base == t && !name.is_empty() => {
+                    out.push_str(name);
+                    out.push_str("(SB)");
+                }
+                _ => text::hex(out, t),
             }
         }
         OpKind::FarBranch16 | OpKind::FarBranch32 => {
-            format!("{:#x}:{:#x}", ins.far_branch_selector(), ins.far_branch32())
+            text::hex(out, u64::from(ins.far_branch_selector()));
+            out.push(':');
+            text::hex(out, u64::from(ins.far_branch32()));
         }
         kind @ (OpKind::Immediate8
         | OpKind::Immediate8_2nd
@@ -399,10 +465,11 @@ fn go_operand(ins: &Instruction, i: u32, syms: &dyn SymbolLookup) -> String {
                 OpKind::Immediate32to64 => ins.immediate32to64() as u64,
                 _ => ins.immediate64(),
             };
+            out.push('$');
             if (v as i64) == (v as i64 as i32) as i64 {
-                format!("${}", hex_signed(v as i64))
+                text::hex_signed(out, v as i64);
             } else {
-                format!("${v:#x}")
+                text::hex(out, v);
             }
         }
         OpKind::MemorySegSI
@@ -416,14 +483,17 @@ fn go_operand(ins: &Instruction, i: u32, syms: &dyn SymbolLookup) -> String {
                 OpKind::MemorySegDI | OpKind::MemorySegEDI | OpKind::MemorySegRDI => "DI",
                 _ => "SI",
             };
-            format!("{}:0({reg})", go_reg(seg))
+            out.push_str(go_reg(seg));
+            out.push_str(":0(");
+            out.push_str(reg);
+            out.push(')');
         }
-        OpKind::MemoryESDI | OpKind::MemoryESEDI | OpKind::MemoryESRDI => "ES:0(DI)".to_string(),
-        OpKind::Memory => go_memory(ins, syms),
+        OpKind::MemoryESDI | OpKind::MemoryESEDI | OpKind::MemoryESRDI => out.push_str("ES:0(DI)"),
+        OpKind::Memory => go_memory(ins, syms, out),
     }
 }
 
-fn go_memory(ins: &Instruction, syms: &dyn SymbolLookup) -> String {
+fn go_memory(ins: &Instruction, syms: &dyn SymbolLookup, out: &mut String) {
     let seg = ins.segment_prefix();
     let base = ins.memory_base();
     let index = ins.memory_index();
@@ -438,56 +508,66 @@ fn go_memory(ins: &Instruction, syms: &dyn SymbolLookup) -> String {
     if rip && evex {
         // Go's EVEX decoding loses the RIP base: it prints the bare
         // displacement and never names a symbol.
-        return format!("{:#x}", disp as u64 as u32);
+        text::hex(out, u64::from(disp as u64 as u32));
+        return;
     }
     // Go keeps a 32-bit displacement unsigned, so a backward RIP-relative
     // reference points past 4 GiB and never resolves to a symbol: such
     // operands print as `0xffffff90(IP)`. Matched on purpose.
     let backward = rip && disp < 0;
-    if seg == Register::None && disp != 0 && index == Register::None && !backward {
-        let target = (rip || base == Register::None).then_some(disp_abs);
-        if let Some(t) = target {
-            if let Some(s) = sym_ref(syms, t) {
-                return s;
-            }
-        }
+    if seg == Register::None
+        && disp != 0
+        && index == Register::None
+        && !backward
+        && (rip || base == Register::None)
+        && sym_ref(syms, disp_abs, out)
+    {
+        return;
     }
-    let mut s = String::new();
     if seg != Register::None {
-        s.push_str(&go_reg(seg));
-        s.push(':');
+        out.push_str(go_reg(seg));
+        out.push(':');
     }
     if disp == 0 {
-        s.push('0');
+        out.push('0');
     } else if ins.memory_displ_size() >= 4 || rip {
         // A 32-bit displacement is kept unsigned by Go's decoder.
-        let _ = write!(s, "{:#x}", disp as u64 as u32);
+        text::hex(out, u64::from(disp as u64 as u32));
     } else {
-        s.push_str(&hex_signed(disp));
+        text::hex_signed(out, disp);
     }
     if base != Register::None {
-        let _ = write!(s, "({})", go_reg(base));
+        out.push('(');
+        out.push_str(go_reg(base));
+        out.push(')');
     }
     if index != Register::None {
-        let _ = write!(s, "({}*{})", go_reg(index), ins.memory_index_scale());
+        out.push('(');
+        out.push_str(go_reg(index));
+        out.push('*');
+        text::dec(out, i64::from(ins.memory_index_scale()));
+        out.push(')');
     }
-    s
 }
 
 /// Writes the Go syntax of `ins` to `out`.
 pub(crate) fn go_syntax(ins: &Instruction, syms: &dyn SymbolLookup, out: &mut String) {
-    let n = ins.op_count();
-    let mut args: Vec<String> = Vec::with_capacity(n as usize + 1);
-    for i in (0..n).rev() {
-        args.push(go_operand(ins, i, syms));
+    // Operands in print order: Intel order reversed, the opmask before the
+    // last one, CMP's two back in Intel order. `None` is the opmask.
+    let mut order: [Option<u32>; 8] = [None; 8];
+    let mut k = 0usize;
+    for i in (0..ins.op_count().min(7)).rev() {
+        order[k] = Some(i);
+        k += 1;
     }
-    if ins.has_op_mask() && !args.is_empty() {
-        let last = args.len() - 1;
-        args.insert(last, go_reg(ins.op_mask()));
+    if ins.has_op_mask() && k > 0 {
+        order[k] = order[k - 1];
+        order[k - 1] = None;
+        k += 1;
     }
     let m = ins.mnemonic();
-    if m == Mnemonic::Cmp && args.len() == 2 {
-        args.swap(0, 1);
+    if m == Mnemonic::Cmp && k == 2 {
+        order.swap(0, 1);
     }
     if ins.has_lock_prefix() {
         out.push_str("LOCK ");
@@ -497,13 +577,16 @@ pub(crate) fn go_syntax(ins: &Instruction, syms: &dyn SymbolLookup, out: &mut St
     } else if ins.has_repne_prefix() && is_string_op(m) {
         out.push_str("REPNE; ");
     }
-    out.push_str(&go_mnemonic(ins));
+    go_mnemonic(ins, out);
     if ins.zeroing_masking() {
         out.push_str(".Z");
     }
-    if !args.is_empty() {
-        out.push(' ');
-        out.push_str(&args.join(", "));
+    for (j, op) in order[..k].iter().enumerate() {
+        out.push_str(if j == 0 { " " } else { ", " });
+        match op {
+            Some(i) => go_operand(ins, *i, syms, out),
+            None => out.push_str(go_reg(ins.op_mask())),
+        }
     }
 }
 
@@ -683,7 +766,7 @@ fn gnu_fixups(ins: &Instruction, text: &mut String) {
             text.remove(q);
         }
     }
-    if format!("{:?}", ins.code()).ends_with("_1") {
+    if code_traits(ins.code()) & CODE_BY_ONE != 0 {
         *text = text.replacen("$0x1,", "", 1);
     }
     let has_mem = (0..ins.op_count()).any(|i| ins.op_kind(i) == OpKind::Memory);
