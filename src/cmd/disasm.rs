@@ -53,6 +53,8 @@ struct FuncRuns<'a> {
     end: u64,
     found: bool,
     runs: Vec<(u64, u64, Option<&'a str>, i32)>,
+    /// The run that answered last: a listing asks in address order.
+    hint: usize,
 }
 
 impl<'a> PcLines<'a> {
@@ -77,19 +79,29 @@ impl Lines for PcLines<'_> {
                     end: f.end(),
                     found: true,
                     runs: f.line_runs(),
+                    hint: 0,
                 },
                 None => FuncRuns {
                     entry: pc,
                     end: pc + 1,
                     found: false,
                     runs: Vec::new(),
+                    hint: 0,
                 },
             };
         }
         if !c.found {
             return ("", 0);
         }
-        let i = c.runs.partition_point(|r| r.1 <= pc);
+        let has = |i: usize| c.runs.get(i).is_some_and(|r| r.0 <= pc && pc < r.1);
+        let i = if has(c.hint) {
+            c.hint
+        } else if has(c.hint + 1) {
+            c.hint + 1
+        } else {
+            c.runs.partition_point(|r| r.1 <= pc)
+        };
+        c.hint = i;
         match c.runs.get(i) {
             Some(&(start, _, file, line)) if start <= pc => (file.unwrap_or(""), i64::from(line)),
             _ => ("", -1),

@@ -17,8 +17,8 @@ pub struct TabWriter {
     padding: usize,
     /// Every queued line, `\t` between cells, no newlines.
     text: String,
-    /// Start of the line being written in `text`.
-    line_start: usize,
+    /// Start of the cell being written in `text`.
+    cell_start: usize,
     /// Per cell: start and end in `text`, width in characters.
     cells: Vec<Cell>,
     /// Per line: one past the index of its last cell in `cells`.
@@ -30,6 +30,17 @@ struct Cell {
     start: usize,
     end: usize,
     width: usize,
+}
+
+impl Cell {
+    fn of(text: &str, start: usize, end: usize, ascii: bool) -> Cell {
+        let width = if ascii {
+            end - start
+        } else {
+            text[start..end].chars().count()
+        };
+        Cell { start, end, width }
+    }
 }
 
 impl Default for TabWriter {
@@ -46,7 +57,7 @@ impl TabWriter {
             tabwidth: tabwidth.max(1),
             padding,
             text: String::new(),
-            line_start: 0,
+            cell_start: 0,
             cells: Vec::new(),
             lines: Vec::new(),
         }
@@ -64,22 +75,52 @@ impl TabWriter {
         &mut self.text
     }
 
-    /// Ends the line appended through [`Self::buf`].
+    /// Ends the cell appended through [`Self::buf`] with a `\t`; a `\t`
+    /// inside it ends a cell as well.
+    pub(crate) fn end_cell(&mut self) {
+        self.scan_cells();
+        self.text.push('\t');
+        self.cell_start = self.text.len();
+    }
+
+    /// [`Self::end_cell`] for a cell known to be ASCII without a `\t`
+    /// (numbers, hex), which needs no scan.
+    pub(crate) fn end_plain_cell(&mut self) {
+        let (start, end) = (self.cell_start, self.text.len());
+        self.cells.push(Cell {
+            start,
+            end,
+            width: end - start,
+        });
+        self.text.push('\t');
+        self.cell_start = self.text.len();
+    }
+
+    /// Ends the line appended through [`Self::buf`]; its text since the
+    /// last ended cell is its last cell.
     pub(crate) fn end_line(&mut self) {
-        let mut start = self.line_start;
-        let line = &self.text[start..];
-        for cell in line.split('\t') {
-            let end = start + cell.len();
-            let width = if cell.is_ascii() {
-                cell.len()
-            } else {
-                cell.chars().count()
-            };
-            self.cells.push(Cell { start, end, width });
-            start = end + 1;
-        }
+        self.scan_cells();
         self.lines.push(self.cells.len());
-        self.line_start = self.text.len();
+        self.cell_start = self.text.len();
+    }
+
+    /// Records the cells of the text since the last ended cell: split at
+    /// each `\t`, widths in characters.
+    fn scan_cells(&mut self) {
+        let bytes = self.text.as_bytes();
+        let mut start = self.cell_start;
+        let mut ascii = true;
+        for (k, &b) in bytes.iter().enumerate().skip(start) {
+            if b == b'\t' {
+                self.cells.push(Cell::of(&self.text, start, k, ascii));
+                start = k + 1;
+                ascii = true;
+            } else if b >= 0x80 {
+                ascii = false;
+            }
+        }
+        self.cells
+            .push(Cell::of(&self.text, start, bytes.len(), ascii));
     }
 
     /// Number of cells of line `i`.
@@ -97,7 +138,7 @@ impl TabWriter {
     /// Lays out the queued lines into `out` (each ending in `\n`) and
     /// empties the queue.
     pub fn flush(&mut self, out: &mut String) {
-        if self.line_start != self.text.len() {
+        if self.cell_start != self.text.len() {
             // A line left open through `buf`: Go's writer ends it too.
             self.end_line();
         }
@@ -106,7 +147,7 @@ impl TabWriter {
         self.text.clear();
         self.cells.clear();
         self.lines.clear();
-        self.line_start = 0;
+        self.cell_start = 0;
     }
 
     fn format(&self, mut line0: usize, line1: usize, widths: &mut Vec<usize>, out: &mut String) {
@@ -143,9 +184,7 @@ impl TabWriter {
                     if let Some(&w) = widths.get(j) {
                         let cellw = w.div_ceil(self.tabwidth) * self.tabwidth;
                         let n = cellw.saturating_sub(cell.width);
-                        for _ in 0..n.div_ceil(self.tabwidth) {
-                            out.push('\t');
-                        }
+                        push_tabs(out, n.div_ceil(self.tabwidth));
                     } else {
                         // A cell past the known columns: Go writes it as is.
                         out.push('\t');
@@ -154,6 +193,15 @@ impl TabWriter {
             }
             out.push('\n');
         }
+    }
+}
+
+fn push_tabs(out: &mut String, mut n: usize) {
+    const TABS: &str = "\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t";
+    while n > 0 {
+        let k = n.min(TABS.len());
+        out.push_str(&TABS[..k]);
+        n -= k;
     }
 }
 
@@ -260,14 +308,15 @@ fn function_lines(
     source: Option<SourceFn<'_>>,
     tw: &mut TabWriter,
 ) {
+    let mut dec = crate::Decoding::new(arch, code, start);
     let mut off = 0usize;
     let mut last: (String, i64) = (String::new(), i64::MIN);
-    // The base name of the last file seen: consecutive instructions almost
-    // always share it.
-    let (mut last_file, mut last_base): (&str, &str) = ("", "");
+    // The base name of the last file seen (consecutive instructions almost
+    // always share it), and whether it is plain ASCII without a tab.
+    let (mut last_file, mut last_base, mut plain): (&str, &str, bool) = ("", "", true);
     while off < code.len() {
         let pc = start + off as u64;
-        let inst = crate::decode(arch, &code[off..], pc);
+        let inst = dec.at(off);
         let len = (inst.len as usize).clamp(1, code.len() - off);
         let (file, line) = lines.at(pc);
         if let Some(src) = source {
@@ -281,17 +330,23 @@ fn function_lines(
         if !std::ptr::eq(file, last_file) {
             last_file = file;
             last_base = base_name(file);
+            plain = last_base.bytes().all(|b| b != b'\t' && b < 0x80);
         }
         let row = tw.buf();
         row.push_str("  ");
         row.push_str(last_base);
         row.push(':');
         crate::text::dec(row, line);
-        row.push('\t');
-        crate::text::hex(row, pc);
-        row.push('\t');
-        hex_column(arch, &code[off..off + len], row);
-        row.push('\t');
+        if plain {
+            tw.end_plain_cell();
+        } else {
+            tw.end_cell();
+        }
+        crate::text::hex(tw.buf(), pc);
+        tw.end_plain_cell();
+        hex_column(arch, &code[off..off + len], tw.buf());
+        tw.end_plain_cell();
+        let row = tw.buf();
         if opts.both {
             let from = row.len();
             inst.write(crate::Syntax::Go, syms, row);
@@ -304,7 +359,7 @@ fn function_lines(
         } else {
             inst.write(opts.syntax, syms, row);
         }
-        row.push('\t');
+        tw.end_cell();
         tw.end_line();
         off += len;
     }

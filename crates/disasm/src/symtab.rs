@@ -25,13 +25,18 @@ pub struct Sym {
 #[derive(Clone, Debug, Default)]
 pub struct SymTab {
     syms: Vec<Sym>,
+    /// The symbols' addresses alone: a binary search over them touches
+    /// far fewer cache lines than one over `syms` (a lookup per branch
+    /// and data reference of a listing).
+    addrs: Vec<u64>,
 }
 
 impl SymTab {
     /// Sorts `syms` by address (stable, so equal addresses keep file order).
     pub fn new(mut syms: Vec<Sym>) -> SymTab {
         syms.sort_by_key(|s| s.addr);
-        SymTab { syms }
+        let addrs = syms.iter().map(|s| s.addr).collect();
+        SymTab { syms, addrs }
     }
 
     /// All symbols, sorted by address.
@@ -46,7 +51,7 @@ impl SymTab {
 
     /// Index of the last symbol starting at or below `addr`.
     fn floor(&self, addr: u64) -> Option<usize> {
-        let i = self.syms.partition_point(|s| s.addr <= addr);
+        let i = self.addrs.partition_point(|&a| a <= addr);
         i.checked_sub(1)
     }
 }
@@ -66,7 +71,7 @@ impl SymbolLookup for SymTab {
         // symbols at one address it prefers the first named one.
         let i = self.floor(addr)?;
         let a = self.syms[i].addr;
-        let first = self.syms[..=i].partition_point(|s| s.addr < a);
+        let first = self.addrs[..=i].partition_point(|&x| x < a);
         let s = self.syms[first..=i]
             .iter()
             .find(|s| !s.name.is_empty())
