@@ -19,7 +19,9 @@ fn fixture(name: &str) -> PathBuf {
 /// Runs `path` with `extra` flags, the JSON report to a file; returns it
 /// and the exit code.
 fn path_json(bin: &str, extra: &[&str]) -> (Value, i32) {
-    let dir = std::env::temp_dir().join(format!("rh-path-{}-{bin}", std::process::id()));
+    static RUN: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let run = RUN.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("rh-path-{}-{run}-{bin}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let out = dir.join("report.json");
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_rabbithole"));
@@ -352,4 +354,41 @@ fn html_in_headless_chromium() {
     );
     assert!(dom.contains(">tail-jump<"));
     let _ = std::fs::remove_dir_all(Path::new(&dir));
+}
+
+/// main's first write in `goroutines` is `fmt.Println`, reached through an
+/// `io.Writer` interface: no static chain, so the hops come from the
+/// goroutine's stack at the syscall.
+#[test]
+fn calls_through_interfaces_use_the_stack() {
+    let (v, code) = path_json("goroutines-go1.27-linux-amd64", &[]);
+    assert_eq!(code, 0);
+    let names: Vec<&str> = hops(&v)
+        .iter()
+        .map(|h| h["function"].as_str().unwrap())
+        .collect();
+    let vias: Vec<&str> = hops(&v)
+        .iter()
+        .map(|h| h["via"].as_str().unwrap())
+        .collect();
+    assert_eq!(names[0], "main.main");
+    assert_eq!((names[1], vias[1]), ("fmt.Println", "inlined"));
+    assert_eq!((names[2], vias[2]), ("fmt.Fprintln", "call"));
+    assert_eq!(names[3], "os.(*File).Write");
+    assert!(names.contains(&"syscall.write"), "{names:?}");
+    assert_eq!(
+        *names.last().unwrap(),
+        "internal/runtime/syscall/linux.Syscall6"
+    );
+    // The interface call is shown as the register call it is.
+    assert_eq!(hops(&v)[2]["call"]["go"].as_str(), Some("CALL DX"));
+    assert!(v["syscall"]["text"]
+        .as_str()
+        .unwrap()
+        .starts_with("write(1, \"worker 0 goid "));
+    assert!(v["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|n| n.as_str().unwrap().contains("goroutine's stack")));
 }

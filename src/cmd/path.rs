@@ -428,6 +428,10 @@ struct Captured {
     /// The file mapped at the syscall instruction when it is not the Go
     /// binary's text (libc).
     mapping: Option<String>,
+    /// The Go stack at the syscall, innermost first: the chain of last
+    /// resort when no static chain reaches the instruction (calls through
+    /// function values).
+    stack: Vec<model::Frame>,
 }
 
 struct Runner<'p> {
@@ -718,6 +722,9 @@ impl<'p> Runner<'p> {
             live,
             exited_runtime: false,
             mapping: mapping_of(t.pid(), entry.pc),
+            stack: tracer::unwind::Unwinder::new()
+                .unwind(t, &Registers::X86_64(r), 64)
+                .frames,
         });
         true
     }
@@ -999,9 +1006,18 @@ fn build_report(
             .func_at(site)
             .map(|f| f.name().to_string())
             .unwrap_or_else(|| format!("{site_rt:#x} (outside Go code: C or libc)"));
-        notes.push(format!(
-            "the syscall was made in {at}; no static chain from main.main reaches that instruction"
-        ));
+        hops = stack_hops(go, an, &syms, &cap.stack, bias);
+        if hops.is_empty() {
+            notes.push(format!(
+                "the syscall was made in {at}; no static chain from main.main reaches that instruction"
+            ));
+        } else {
+            notes.push(format!(
+                "the syscall was made in {at}; no static chain reaches it (a call through a \
+                 function value or interface), so the hops are the goroutine's stack at the \
+                 syscall: no tail jumps, no arguments per call"
+            ));
+        }
     }
     let call = cap.call.clone();
     let raw_args = cap.entry.args.to_vec();
@@ -1450,4 +1466,86 @@ fn explain(report: &mut PathReport, os: model::Os) {
     if os != model::Os::Linux || report.hops.is_empty() {
         report.notes.push("On darwin (and in cgo code) Go does not issue the syscall itself: it calls libc, whose ABI is stable where the kernel's is not.".into());
     }
+}
+
+/// Hops from the unwound stack (innermost first), outermost first: from
+/// `main.main` when it is on the stack, else from the goroutine's first
+/// frame outside the runtime. Each physical caller's call instruction is the
+/// one that ends at the return address.
+fn stack_hops(
+    go: &GoBinary<'_>,
+    an: &Analysis<'_, '_>,
+    syms: &Syms<'_>,
+    stack: &[model::Frame],
+    bias: u64,
+) -> Vec<PathHop> {
+    let outer_first: Vec<&model::Frame> = stack.iter().rev().collect();
+    let start = outer_first
+        .iter()
+        .position(|f| f.function == "main.main")
+        .or_else(|| outer_first.iter().position(|f| !is_runtime(&f.function)));
+    let Some(start) = start else {
+        return Vec::new();
+    };
+    let frames = &outer_first[start..];
+    let mut hops = Vec::new();
+    for (i, f) in frames.iter().enumerate() {
+        let pc = f.pc.wrapping_sub(bias);
+        let innermost = i + 1 == frames.len();
+        // The physical frame's pc is a return address, except at the top.
+        // Inlined frames share their physical frame's pc; the call to the
+        // next physical frame is made by the last logical frame before it.
+        let call_pc = if innermost || frames.get(i + 1).is_some_and(|n| n.inlined) {
+            None
+        } else {
+            call_before(go, pc)
+        };
+        let func = go
+            .pclntab
+            .func_at(if innermost { pc } else { pc.wrapping_sub(1) });
+        // The graph's class: it knows `<ABIInternal>` assembly.
+        let node = func.and_then(|fu| an.graph.node_at_entry(fu.entry()));
+        let (abi, asm) = match node.map(|n| &an.graph.nodes[n]) {
+            Some(n) => (n.abi_name().to_string(), n.asm && !f.inlined),
+            None => ("C".to_string(), false),
+        };
+        let via = if i == 0 {
+            "start"
+        } else if f.inlined {
+            "inlined"
+        } else {
+            "call"
+        };
+        hops.push(PathHop {
+            function: f.function.clone(),
+            file: f.file.clone(),
+            line: f.line,
+            via: via.into(),
+            abi,
+            asm,
+            generated: None,
+            call: call_pc.map(|c| instruction(go, syms, c)),
+            observed: true,
+            args_abi: None,
+            args: Vec::new(),
+            registers: Vec::new(),
+            side_calls: Vec::new(),
+            disassembly: call_pc.map(|c| around(go, an, syms, c)).unwrap_or_default(),
+            note: None,
+            explain: Vec::new(),
+        });
+    }
+    hops
+}
+
+/// The instruction that ends at return address `ret` in its function.
+fn call_before(go: &GoBinary<'_>, ret: u64) -> Option<u64> {
+    let f = go.pclntab.func_at(ret.wrapping_sub(1))?;
+    let code = go
+        .bin
+        .read_va(f.entry(), f.end().saturating_sub(f.entry()))?;
+    disasm::decode_all(disasm::Arch::Amd64, code, f.entry())
+        .iter()
+        .find(|i| i.addr + u64::from(i.len) == ret)
+        .map(|i| i.addr)
 }

@@ -87,10 +87,11 @@ pub struct Args {
     /// allocator, SIGURG preemption) and say how many were hidden
     #[arg(long)]
     pub no_runtime: bool,
-    /// Tracer: `ebpf` traces in the kernel without stopping the program
-    /// (root or CAP_BPF+CAP_PERFMON, Linux 5.8+ with BTF), `ptrace` stops
-    /// it at each syscall, `auto` takes eBPF when it can
-    #[arg(long, value_enum, default_value_t = ebpf::Backend::Auto)]
+    /// Tracer: `ptrace` (the default) stops the program at each syscall and
+    /// loses nothing; `ebpf` traces in the kernel without stopping it (root
+    /// or CAP_BPF+CAP_PERFMON, Linux 5.8+ with BTF) but drops and counts
+    /// events when its ring buffer fills; `auto` takes eBPF when it can
+    #[arg(long, value_enum, default_value_t = ebpf::Backend::Ptrace)]
     pub backend: ebpf::Backend,
     /// eBPF ring buffer size in bytes (records that do not fit are lost
     /// and counted)

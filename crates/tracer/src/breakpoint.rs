@@ -132,6 +132,9 @@ pub struct Session {
     tracees: HashMap<i32, Tracee>,
     /// Planted breakpoints: address -> (original byte, what to perform).
     breakpoints: HashMap<u64, (u8, Step)>,
+    /// Addresses of breakpoints already removed: a thread may have hit one
+    /// just before, and its trap is still to be reported.
+    removed: std::collections::HashSet<u64>,
     /// The thread held by the last event and the signal to give it.
     held: Option<(i32, i32)>,
     /// Held at a breakpoint: its address.
@@ -186,6 +189,7 @@ impl Session {
             main_pid: pid,
             tracees: HashMap::new(),
             breakpoints: HashMap::new(),
+            removed: std::collections::HashSet::new(),
             held: None,
             held_at: None,
             seccomp: filter.is_some(),
@@ -246,6 +250,7 @@ impl Session {
                 let _ = mem.write_all_at(&[orig], addr);
             }
         }
+        self.removed.extend(self.breakpoints.keys());
         self.breakpoints.clear();
     }
 
@@ -388,6 +393,13 @@ impl Session {
         match event {
             0 => {
                 if signal == libc::SIGTRAP && !startup {
+                    if let Some(pc) = self.stale_hit(tid) {
+                        // Trapped on a breakpoint removed since: the original
+                        // byte is back, run it again and drop the trap.
+                        set_pc(tid, pc)?;
+                        self.resume(tid, 0);
+                        return Ok(None);
+                    }
                     if let Some(pc) = self.breakpoint_hit(tid) {
                         set_pc(tid, pc)?;
                         self.held = Some((tid, 0));
@@ -421,6 +433,19 @@ impl Session {
             _ => self.resume(tid, 0),
         }
         Ok(None)
+    }
+
+    /// The removed breakpoint a SIGTRAP stop is at, if any.
+    fn stale_hit(&self, tid: i32) -> Option<u64> {
+        if self.removed.is_empty() {
+            return None;
+        }
+        let info = sys::signal_info(tid).ok()?;
+        if info.code != SI_KERNEL {
+            return None;
+        }
+        let pc = sys::registers(tid).ok()?.pc().checked_sub(1)?;
+        self.removed.contains(&pc).then_some(pc)
     }
 
     /// The breakpoint a SIGTRAP stop is at, if the trap came from one of
