@@ -633,7 +633,6 @@ pub fn package_of(name: &str) -> &str {
         ("runtime.gcbits.", "(GC bitmaps)"),
         ("gclocals·", "(funcdata, shared)"),
         ("go:", "(linker)"),
-        ("go.", "(linker)"),
         ("$f64.", "(constants)"),
         ("$f32.", "(constants)"),
         ("$i64.", "(constants)"),
@@ -641,6 +640,14 @@ pub fn package_of(name: &str) -> &str {
     ] {
         if name.starts_with(prefix) {
             return pool;
+        }
+    }
+    // Before Go 1.21 linker symbols start `go.` (go.buildid); so do import
+    // paths like go.etcd.io/bbolt, whose first element holds a dot.
+    if let Some(rest) = name.strip_prefix("go.") {
+        let first = rest.split('/').next().unwrap_or(rest);
+        if !rest.contains('/') || !first.contains('.') {
+            return "(linker)";
         }
     }
     // The path ends at the last slash before any type argument list; the
@@ -697,7 +704,19 @@ fn classify_package(pkg: &str, info: Option<&BuildInfo>) -> (Class, Option<Strin
         };
         return (class, Some("std".into()));
     }
-    (Class::Dependency, None)
+    (Class::Dependency, Some(guess_module(pkg)))
+}
+
+/// A module path for a package build info does not list (GOPATH or
+/// vendored builds): the repository root on the big hosts, else the first
+/// two path elements. Marked with `~` as a guess.
+fn guess_module(pkg: &str) -> String {
+    let parts: Vec<&str> = pkg.split('/').collect();
+    let n = match parts[0] {
+        "github.com" | "gitlab.com" | "bitbucket.org" | "golang.org" | "git.sr.ht" => 3,
+        _ => 2,
+    };
+    format!("~{}", parts[..n.min(parts.len())].join("/"))
 }
 
 // ---------------------------------------------------------------------
@@ -1695,6 +1714,15 @@ fn measure_binary(bin: &Binary<'_>, go: Option<&GoBinary<'_>>) -> SizeReport {
     modules.sort_by(|a, b| b.bytes.cmp(&a.bytes).then(a.module.cmp(&b.module)));
 
     let mut notes = notes;
+    let guessed = packages
+        .iter()
+        .filter(|p| p.module.as_deref().is_some_and(|m| m.starts_with('~')))
+        .count();
+    if guessed > 0 {
+        notes.push(format!(
+            "{guessed} packages are in no module the build info lists (GOPATH or vendored build): their module, marked ~, is guessed from the import path"
+        ));
+    }
     if let Some(go) = go {
         notes.extend(go.warnings.iter().map(|w| format!("pclntab: {w}")));
     }
@@ -1766,6 +1794,10 @@ mod tests {
             ("go:string.*", "(string literals)"),
             ("x_cgo_init", "(no package: C or assembly)"),
             ("$f64.3ff0000000000000", "(constants)"),
+            ("go.etcd.io/bbolt.(*DB).Open", "go.etcd.io/bbolt"),
+            ("go.buildid", "(linker)"),
+            ("go.string.\"a/b.c\"", "(string literals)"),
+            ("go.shape.int", "(linker)"),
             (
                 "internal/sync.(*HashTrieMap[go.shape.interface {},go.shape.struct {}]).All",
                 "internal/sync",
@@ -1792,6 +1824,14 @@ mod tests {
             Class::Dependency
         );
         assert_eq!(classify_package("main", None).0, Class::Main);
+        assert_eq!(
+            classify_package("github.com/aws/aws-sdk-go/service/s3", None),
+            (Class::Dependency, Some("~github.com/aws/aws-sdk-go".into()))
+        );
+        assert_eq!(
+            classify_package("go.etcd.io/bbolt", None).1.as_deref(),
+            Some("~go.etcd.io/bbolt")
+        );
         assert_eq!(classify_package("(DWARF)", None).0, Class::Other);
     }
 
