@@ -283,7 +283,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         for s in &funcs {
             out.push(json_func(
                 arch,
-                &obj.text,
+                obj.text,
                 obj.text_addr,
                 s,
                 &symtab,
@@ -306,7 +306,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             buf.push('\n');
         }
         let end = s.addr.saturating_add(s.size).min(text_end);
-        let code = slice(&obj.text, obj.text_addr, s.addr, end);
+        let code = slice(obj.text, obj.text_addr, s.addr, end);
         listing::write_function(
             arch,
             &s.name,
