@@ -221,3 +221,34 @@ fn trace_sets() {
         vec![56]
     );
 }
+
+/// stat modes with the set-id and sticky bits print them by name, as strace
+/// does for /tmp: `S_IFDIR|S_ISVTX|0777`.
+#[test]
+fn sticky_directory_mode() {
+    use syscalls::{decode_entry, decode_exit, Context, Entry, FakeMemory, Options};
+    let mut mem = FakeMemory::new();
+    mem.map_cstr(0x1000, "/tmp");
+    let mut st = vec![0u8; 144];
+    st[24..28].copy_from_slice(&0o41777u32.to_le_bytes());
+    mem.map(0x2000, st);
+    let opts = Options::default();
+    let ctx = Context {
+        arch: model::Arch::Amd64,
+        mem: &mem,
+        opts: &opts,
+        fd_path: None,
+    };
+    // newfstatat(AT_FDCWD, "/tmp", buf, 0)
+    let p = decode_entry(
+        &ctx,
+        &Entry {
+            nr: 262,
+            args: [(-100i64) as u64, 0x1000, 0x2000, 0, 0, 0],
+            sp: 0,
+        },
+    );
+    let call = decode_exit(&ctx, p, 0);
+    let text = render::strace::format_args(&call);
+    assert!(text.contains("st_mode=S_IFDIR|S_ISVTX|0777"), "{text}");
+}

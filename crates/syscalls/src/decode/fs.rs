@@ -301,13 +301,23 @@ const S_IFMT: Xlat = Xlat::new(&[
     (0o010000, "S_IFIFO"),
 ]);
 
-/// `S_IFREG|0644`.
+/// `S_IFREG|0644`, `S_IFDIR|S_ISVTX|0777`.
 pub(super) fn file_mode(mode: u64) -> Arg {
     let mut parts = Vec::new();
     if let Some(n) = S_IFMT.name(mode & 0o170000) {
         parts.push(Arg::Sym(n.into()));
     }
-    parts.push(Arg::Oct(mode & 0o7777));
+    // strace names the set-id and sticky bits: `S_IFDIR|S_ISVTX|0777`.
+    for (bit, name) in [
+        (0o4000, "S_ISUID"),
+        (0o2000, "S_ISGID"),
+        (0o1000, "S_ISVTX"),
+    ] {
+        if mode & bit != 0 {
+            parts.push(Arg::Sym(name.into()));
+        }
+    }
+    parts.push(Arg::Oct(mode & 0o777));
     Arg::Or(parts)
 }
 
