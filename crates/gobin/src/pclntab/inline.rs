@@ -56,9 +56,15 @@ impl<'a> Func<'a> {
 
     fn inline_index(&self, pc: u64) -> Option<(u64, i32)> {
         let tab = self.table();
-        let tree = self.funcdata(tab.fields.inl_funcdata?)?;
+        let inl = tab.fields.inl_funcdata?;
+        // The index first: at most pcs it is -1 (not inlined code), and
+        // then the tree's address, often on another cache line of the
+        // record, need not be read.
         let ix = self.pcdata(tab.fields.inl_pcdata, pc)?;
-        (ix >= 0).then_some((tree, ix))
+        if ix < 0 {
+            return None;
+        }
+        Some((self.funcdata(inl)?, ix))
     }
 
     /// Logical frames at `pc` inside this function, without allocating:

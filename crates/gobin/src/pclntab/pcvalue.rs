@@ -9,6 +9,12 @@
 /// Reads a uvarint of at most 5 bytes (32 bits), as Go writes them. `None`
 /// on truncation or on an over-long encoding.
 pub(crate) fn uvarint(data: &[u8], pos: &mut usize) -> Option<u32> {
+    // Most deltas fit one byte.
+    let b = *data.get(*pos)?;
+    if b < 0x80 {
+        *pos += 1;
+        return Some(u32::from(b));
+    }
     let mut v: u32 = 0;
     for shift in (0..35).step_by(7) {
         let b = *data.get(*pos)?;
@@ -56,12 +62,7 @@ impl Iterator for PcValues<'_> {
             return None;
         }
         self.first = false;
-        let delta = if uv & 1 != 0 {
-            -((uv >> 1) as i32) - 1
-        } else {
-            (uv >> 1) as i32
-        };
-        self.value = self.value.wrapping_add(delta);
+        self.value = self.value.wrapping_add(zigzag(uv));
         let pcdelta = uvarint(self.data, &mut self.pos)?;
         let start = self.pc;
         self.pc = self
@@ -77,9 +78,33 @@ pub(crate) fn value_at(data: &[u8], entry: u64, quantum: u8, pc: u64) -> Option<
     if pc < entry {
         return None;
     }
-    PcValues::new(data, entry, quantum)
-        .find(|&(_, end, _)| pc < end)
-        .map(|(_, _, v)| v)
+    // The walk of [`PcValues`] to the first range ending past `pc`, as a
+    // plain loop: every lookup makes three of these walks.
+    let quantum = u64::from(quantum.max(1));
+    let (mut pos, mut end, mut value) = (0usize, entry, -1i32);
+    let mut first = true;
+    loop {
+        let uv = uvarint(data, &mut pos)?;
+        if uv == 0 && !first {
+            return None;
+        }
+        first = false;
+        value = value.wrapping_add(zigzag(uv));
+        let pcdelta = uvarint(data, &mut pos)?;
+        end = end.checked_add(u64::from(pcdelta) * quantum)?;
+        if pc < end {
+            return Some(value);
+        }
+    }
+}
+
+/// A zig-zag encoded delta.
+fn zigzag(uv: u32) -> i32 {
+    if uv & 1 != 0 {
+        -((uv >> 1) as i32) - 1
+    } else {
+        (uv >> 1) as i32
+    }
 }
 
 #[cfg(test)]
@@ -108,6 +133,30 @@ mod tests {
         assert_eq!(value_at(&MAIN_PCSP, 0x1000, 1, 0x1010), Some(56));
         assert_eq!(value_at(&MAIN_PCSP, 0x1000, 1, 0x1052), None);
         assert_eq!(value_at(&MAIN_PCSP, 0x1000, 1, 0xfff), None);
+    }
+
+    #[test]
+    fn value_at_agrees_with_the_walk() {
+        let tables: [&[u8]; 4] = [
+            &MAIN_PCSP,
+            &[0x02, 0x07],
+            &[0x02, 0x07, 0x00],
+            &[0x01, 0x90, 0x03, 0x04, 0x05, 0x00],
+        ];
+        for t in tables {
+            for q in [1, 4] {
+                for pc in 0xff0..0x1400 {
+                    let want = if pc < 0x1000 {
+                        None
+                    } else {
+                        PcValues::new(t, 0x1000, q)
+                            .find(|&(_, end, _)| pc < end)
+                            .map(|r| r.2)
+                    };
+                    assert_eq!(value_at(t, 0x1000, q, pc), want, "{t:?} q={q} pc={pc:#x}");
+                }
+            }
+        }
     }
 
     #[test]
