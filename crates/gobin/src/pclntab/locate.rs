@@ -87,6 +87,56 @@ fn by_moduledata<'data>(bin: &Binary<'data>) -> Option<Found<'data>> {
     })
 }
 
+/// PIE files whose moduledata holds 0 where the loader writes the table's
+/// address (external linking): the moduledata is found by the shape of
+/// its relocations instead of by a scan of the large `.data.rel.ro`. Its
+/// first words are relocated pointers to the pclntab header, the function
+/// name table and (after the name table's length and capacity) the cu
+/// table, both inside the pclntab just after its header. Only a candidate
+/// with that shape gets its target read and parsed.
+fn by_relocations<'data>(bin: &Binary<'data>) -> Option<Found<'data>> {
+    if !bin.pie {
+        return None;
+    }
+    let data_sections = bin.sections().iter().filter(|s| {
+        matches!(
+            s.name.as_str(),
+            ".noptrdata" | ".data" | "__noptrdata" | "__data"
+        )
+    });
+    for s in data_sections {
+        let relocs = bin.relocations_in(s.addr, s.addr.saturating_add(s.size));
+        for (i, &(at, header)) in relocs.iter().enumerate() {
+            let inside = |k: usize, off: u64, lo: u64| {
+                relocs
+                    .get(i + k)
+                    .is_some_and(|&(a, v)| a == at + off && v > lo && v - header < 1 << 32)
+            };
+            if !(inside(1, 8, header) && inside(2, 32, relocs.get(i + 1).map_or(0, |r| r.1))) {
+                continue;
+            }
+            let Some(data) = bin.read_va_tail(header) else {
+                continue;
+            };
+            if find_magic(data.get(..8).unwrap_or(&[])).next() != Some(0) {
+                continue;
+            }
+            let ctx = Context {
+                text_start: Some(0),
+                ..Context::default()
+            };
+            if Pclntab::parse(data, header, ctx).is_ok() {
+                return Some(Found {
+                    data,
+                    addr: header,
+                    source: Source::Moduledata,
+                });
+            }
+        }
+    }
+    None
+}
+
 fn by_scan<'data>(bin: &Binary<'data>) -> Option<Found<'data>> {
     // Where linkers put it first: external linkers move it into
     // .data.rel.ro (ELF PIE) or .rodata; then non-executable segments,
@@ -134,5 +184,6 @@ pub(crate) fn find<'data>(bin: &Binary<'data>) -> Option<Found<'data>> {
     by_section(bin)
         .or_else(|| by_symbol(bin))
         .or_else(|| by_moduledata(bin))
+        .or_else(|| by_relocations(bin))
         .or_else(|| by_scan(bin))
 }
