@@ -6,7 +6,8 @@
 #
 # Needs a release build (cargo build --release), GNU time, and `go` on PATH
 # (or GO=/path/to/go). For a stripped BIN `go tool objdump` refuses the
-# file; only our figure is printed. Prints wall seconds, peak RSS, lines.
+# file; only our figure is printed. Prints wall and user CPU seconds, peak
+# RSS, lines; on a busy machine compare the user CPU figures.
 set -eu
 RH=${RH:-target/release/rabbithole}
 GO=${GO:-go}
@@ -16,10 +17,10 @@ trap 'rm -rf "$TMP"' EXIT
 measure() { # label, command...
 	label=$1
 	shift
-	/usr/bin/time -f "%e %M" -o "$TMP/t" "$@" >"$TMP/out" 2>/dev/null || true
-	read -r secs kb <"$TMP/t"
-	printf '%-52s %8.2f s %8d KB RSS %9d lines\n' "$label" "$secs" "$kb" "$(wc -l <"$TMP/out")"
-	echo "$secs" >"$TMP/last"
+	/usr/bin/time -f "%e %U %M" -o "$TMP/t" "$@" >"$TMP/out" 2>/dev/null || true
+	read -r secs user kb <"$TMP/t"
+	printf '%-32s %7.2f s wall %7.2f s user %8d KB RSS %9d lines\n' "$label" "$secs" "$user" "$kb" "$(wc -l <"$TMP/out")"
+	echo "$secs $user" >"$TMP/last"
 }
 
 for BIN in "$@"; do
@@ -29,7 +30,8 @@ for BIN in "$@"; do
 	measure "go tool objdump" "$GO" tool objdump "$BIN"
 	theirs=$(cat "$TMP/last")
 	if [ "$(wc -l <"$TMP/out")" -gt 0 ]; then
-		awk -v a="$ours" -v b="$theirs" 'BEGIN { if (a > 0) printf "speedup: %.1fx\n", b / a }'
+		echo "$ours $theirs" | awk '{ if ($1 > 0 && $2 > 0)
+			printf "speedup: %.1fx wall, %.1fx user CPU\n", $3 / $1, $4 / $2 }'
 	else
 		echo "go tool objdump refused the file (stripped?)"
 	fi

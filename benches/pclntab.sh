@@ -28,6 +28,7 @@ measure() { # label, command...
 	read -r secs user kb <"$TMP/t"
 	printf '%-46s %7.2f s wall %7.2f s user %7d KB RSS %8d lines\n' "$label" "$secs" "$user" "$kb" "$(wc -l <"$TMP/out")"
 	echo "$secs" >"$TMP/last"
+	echo "$user" >"$TMP/lastuser"
 }
 
 # N addresses spread over every function of a binary (entry, middle).
@@ -50,9 +51,15 @@ addresses "$BIN" "$N" "$TMP/addrs"
 head -1 "$TMP/addrs" >"$TMP/one"
 measure "rabbithole addr2line BIN (1 addr)" sh -c "$RH addr2line $BIN <$TMP/one"
 load=$(cat "$TMP/last")
+loaduser=$(cat "$TMP/lastuser")
 measure "rabbithole addr2line BIN ($N addrs)" sh -c "$RH addr2line $BIN <$TMP/addrs"
 total=$(cat "$TMP/last")
-echo "  => $(awk -v n="$N" -v t="$total" -v l="$load" 'BEGIN { printf "%.0f", n / (t - l) }') lookups/s after load"
+totaluser=$(cat "$TMP/lastuser")
+awk -v n="$N" -v t="$total" -v l="$load" -v tu="$totaluser" -v lu="$loaduser" 'BEGIN {
+	printf "  => %.0f lookups/s after load (wall)", n / (t - l)
+	if (tu > lu) printf ", %.0f lookups/s of user CPU", n / (tu - lu)
+	printf " (with output formatting)\n" }'
+echo "  (lookups alone: cargo bench -p gobin --bench lookup -- BIN)"
 
 addresses "$UNSTRIPPED" "$NGO" "$TMP/gaddrs"
 head -1 "$TMP/gaddrs" >"$TMP/gone"
