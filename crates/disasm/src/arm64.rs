@@ -1002,5 +1002,34 @@ pub(crate) fn go_syntax(ins: &Instruction, addr: u64, syms: &dyn SymbolLookup, o
 /// Writes the ARM syntax of `ins` as llvm-objdump prints it.
 pub(crate) fn gnu_syntax(ins: &Instruction, addr: u64, syms: &dyn SymbolLookup, out: &mut String) {
     let _ = (addr, syms);
+    if let (Opcode::SYS(_), [Operand::Register(_, rt), Operand::Nothing, ..]) =
+        (ins.opcode, ins.operands)
+    {
+        // `decode` leaves DC ZVA with its register alone, which
+        // yaxpeax-arm's Display cannot print (it panics): print the alias
+        // as llvm-objdump does.
+        out.push_str("dc zva, ");
+        if rt == 31 {
+            out.push_str("xzr");
+        } else {
+            out.push('x');
+            crate::text::dec(out, i64::from(rt));
+        }
+        return;
+    }
     out.push_str(&ins.to_string());
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{Arch, NoSymbols, Syntax};
+
+    /// `dc zva, x0` (Go's memclrNoHeapPointers) made yaxpeax-arm's
+    /// Display panic; llvm-objdump prints it as the alias.
+    #[test]
+    fn dc_zva_prints_as_llvm_does() {
+        let inst = crate::decode(Arch::Arm64, &0xd50b7420u32.to_le_bytes(), 0x868e0);
+        assert_eq!(inst.to_string(Syntax::Gnu, &NoSymbols), "dc zva, x0");
+        assert_eq!(inst.to_string(Syntax::Go, &NoSymbols), "DC ZVA, R0");
+    }
 }
