@@ -9,6 +9,8 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 gcc -O1 -Wall -o "$work/probe" "$here/probe.c"
 mkdir "$work/d"
+# Run from the temporary directory: getcwd must not name the machine.
+cd "$work"
 strace -o "$work/trace.txt" "$work/probe" "$work/rec.txt" "$work/d"
 python3 - "$work/trace.txt" "$work/rec.txt" "$here/probe.cases" "$(strace -V | head -1)" <<'PY'
 import re, sys
