@@ -20,7 +20,7 @@
 use crate::event::{ExitKind, SyscallEntry, SyscallExit};
 use crate::seccomp::SeccompFilter;
 use crate::sys::{self, Wait};
-use crate::{spawn, Error, Registers, Thread};
+use crate::{spawn, Error, LiveThread, Registers};
 use std::collections::HashMap;
 use std::ffi::{OsStr, OsString};
 use std::fs::File;
@@ -103,27 +103,6 @@ struct Tracee {
     startup: bool,
     in_syscall: Option<SyscallEntry>,
     want_exit: bool,
-}
-
-/// A thread the session holds stopped.
-pub struct Stopped {
-    tid: i32,
-    pid: i32,
-}
-
-impl Thread for Stopped {
-    fn tid(&self) -> i32 {
-        self.tid
-    }
-    fn pid(&self) -> i32 {
-        self.pid
-    }
-    fn registers(&self) -> Result<Registers, Error> {
-        sys::registers(self.tid)
-    }
-    fn read_memory(&self, addr: u64, buf: &mut [u8]) -> Result<usize, Error> {
-        sys::read_memory(self.tid, addr, buf)
-    }
 }
 
 /// A spawned command under breakpoint control.
@@ -219,10 +198,10 @@ impl Session {
     }
 
     /// The thread the last event is about, while it is held.
-    pub fn held(&self) -> Option<Stopped> {
+    pub fn held(&self) -> Option<LiveThread> {
         let (tid, _) = self.held?;
         let pid = self.tracees.get(&tid)?.pid;
-        Some(Stopped { tid, pid })
+        Some(LiveThread::new(tid, pid))
     }
 
     /// Plants a breakpoint on the instruction at `addr`, which does `step`.
@@ -393,18 +372,20 @@ impl Session {
         match event {
             0 => {
                 if signal == libc::SIGTRAP && !startup {
-                    if let Some(pc) = self.stale_hit(tid) {
-                        // Trapped on a breakpoint removed since: the original
-                        // byte is back, run it again and drop the trap.
-                        set_pc(tid, pc)?;
-                        self.resume(tid, 0);
-                        return Ok(None);
-                    }
-                    if let Some(pc) = self.breakpoint_hit(tid) {
-                        set_pc(tid, pc)?;
-                        self.held = Some((tid, 0));
-                        self.held_at = Some(pc);
-                        return Ok(Some(Stop::Breakpoint { tid, pc }));
+                    if let Some(pc) = self.int3_at(tid) {
+                        if self.breakpoints.contains_key(&pc) {
+                            set_pc(tid, pc)?;
+                            self.held = Some((tid, 0));
+                            self.held_at = Some(pc);
+                            return Ok(Some(Stop::Breakpoint { tid, pc }));
+                        }
+                        if self.removed.contains(&pc) {
+                            // Trapped on a breakpoint removed since: the
+                            // original byte is back, run it again, drop the trap.
+                            set_pc(tid, pc)?;
+                            self.resume(tid, 0);
+                            return Ok(None);
+                        }
                     }
                 }
                 self.resume(tid, signal);
@@ -435,28 +416,14 @@ impl Session {
         Ok(None)
     }
 
-    /// The removed breakpoint a SIGTRAP stop is at, if any.
-    fn stale_hit(&self, tid: i32) -> Option<u64> {
-        if self.removed.is_empty() {
-            return None;
-        }
+    /// The address of the `int3` a SIGTRAP stop comes from, if it came
+    /// from one.
+    fn int3_at(&self, tid: i32) -> Option<u64> {
         let info = sys::signal_info(tid).ok()?;
         if info.code != SI_KERNEL {
             return None;
         }
-        let pc = sys::registers(tid).ok()?.pc().checked_sub(1)?;
-        self.removed.contains(&pc).then_some(pc)
-    }
-
-    /// The breakpoint a SIGTRAP stop is at, if the trap came from one of
-    /// ours.
-    fn breakpoint_hit(&self, tid: i32) -> Option<u64> {
-        let info = sys::signal_info(tid).ok()?;
-        if info.code != SI_KERNEL {
-            return None;
-        }
-        let pc = sys::registers(tid).ok()?.pc().checked_sub(1)?;
-        self.breakpoints.contains_key(&pc).then_some(pc)
+        sys::registers(tid).ok()?.pc().checked_sub(1)
     }
 
     fn syscall_stop(&mut self, tid: i32) -> Result<Option<Stop>, Error> {
@@ -543,48 +510,13 @@ fn set_pc(tid: i32, pc: u64) -> Result<(), Error> {
     set_regs(tid, &r)
 }
 
+/// Moves a held thread: only the pc and sp change.
 #[cfg(target_arch = "x86_64")]
 fn set_regs(tid: i32, r: &crate::X86_64Regs) -> Result<(), Error> {
-    // SAFETY: user_regs_struct is plain data; all-zero is valid.
-    let mut regs: libc::user_regs_struct = unsafe { std::mem::zeroed() };
-    let mut iov = libc::iovec {
-        iov_base: &mut regs as *mut libc::user_regs_struct as *mut libc::c_void,
-        iov_len: std::mem::size_of::<libc::user_regs_struct>(),
-    };
-    // SAFETY: PTRACE_GETREGSET/NT_PRSTATUS writes at most iov_len bytes into
-    // iov_base, which points at `regs`; reading the full set first keeps
-    // the segment registers the kernel checks on the way back.
-    let got = unsafe {
-        libc::ptrace(
-            libc::PTRACE_GETREGSET,
-            tid,
-            libc::NT_PRSTATUS as usize as *mut libc::c_void,
-            &mut iov as *mut libc::iovec as *mut libc::c_void,
-        )
-    };
-    if got == -1 {
-        return Err(Error::Gone(tid));
-    }
+    let mut regs = sys::raw_registers(tid)?;
     regs.rip = r.rip;
     regs.rsp = r.rsp;
-    let mut iov = libc::iovec {
-        iov_base: &mut regs as *mut libc::user_regs_struct as *mut libc::c_void,
-        iov_len: std::mem::size_of::<libc::user_regs_struct>(),
-    };
-    // SAFETY: PTRACE_SETREGSET/NT_PRSTATUS reads iov_len bytes from
-    // iov_base, which points at the initialized `regs`.
-    let set = unsafe {
-        libc::ptrace(
-            libc::PTRACE_SETREGSET,
-            tid,
-            libc::NT_PRSTATUS as usize as *mut libc::c_void,
-            &mut iov as *mut libc::iovec as *mut libc::c_void,
-        )
-    };
-    if set == -1 {
-        return Err(Error::os("PTRACE_SETREGSET"));
-    }
-    Ok(())
+    sys::set_raw_registers(tid, &regs)
 }
 
 #[cfg(not(target_arch = "x86_64"))]

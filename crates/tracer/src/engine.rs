@@ -62,6 +62,12 @@ pub struct LiveThread {
     pid: i32,
 }
 
+impl LiveThread {
+    pub(crate) fn new(tid: i32, pid: i32) -> LiveThread {
+        LiveThread { tid, pid }
+    }
+}
+
 impl Thread for LiveThread {
     fn tid(&self) -> i32 {
         self.tid

@@ -183,28 +183,59 @@ fn decode_siginfo(si: &libc::siginfo_t) -> SignalInfo {
     }
 }
 
+/// The thread's general registers as the kernel lays them out
+/// (PTRACE_GETREGSET, NT_PRSTATUS).
+pub(crate) fn raw_registers(tid: i32) -> Result<libc::user_regs_struct, Error> {
+    // SAFETY: user_regs_struct is plain data; all-zero is valid.
+    let mut regs: libc::user_regs_struct = unsafe { std::mem::zeroed() };
+    let mut iov = libc::iovec {
+        iov_base: &mut regs as *mut libc::user_regs_struct as *mut libc::c_void,
+        iov_len: std::mem::size_of::<libc::user_regs_struct>(),
+    };
+    // SAFETY: PTRACE_GETREGSET/NT_PRSTATUS writes at most iov_len bytes
+    // into iov_base, which points at `regs`.
+    let r = unsafe {
+        libc::ptrace(
+            libc::PTRACE_GETREGSET,
+            tid,
+            libc::NT_PRSTATUS as usize as *mut libc::c_void,
+            &mut iov as *mut libc::iovec as *mut libc::c_void,
+        )
+    };
+    if r == -1 {
+        return Err(Error::Gone(tid));
+    }
+    Ok(regs)
+}
+
+/// Writes the thread's general registers back (PTRACE_SETREGSET). Start
+/// from [`raw_registers`] so the segment registers the kernel checks stay.
+pub(crate) fn set_raw_registers(tid: i32, regs: &libc::user_regs_struct) -> Result<(), Error> {
+    let mut copy = *regs;
+    let mut iov = libc::iovec {
+        iov_base: &mut copy as *mut libc::user_regs_struct as *mut libc::c_void,
+        iov_len: std::mem::size_of::<libc::user_regs_struct>(),
+    };
+    // SAFETY: PTRACE_SETREGSET/NT_PRSTATUS reads iov_len bytes from
+    // iov_base, which points at the initialized `copy`.
+    let r = unsafe {
+        libc::ptrace(
+            libc::PTRACE_SETREGSET,
+            tid,
+            libc::NT_PRSTATUS as usize as *mut libc::c_void,
+            &mut iov as *mut libc::iovec as *mut libc::c_void,
+        )
+    };
+    if r == -1 {
+        return Err(Error::os("PTRACE_SETREGSET"));
+    }
+    Ok(())
+}
+
 pub(crate) fn registers(tid: i32) -> Result<Registers, Error> {
     #[cfg(target_arch = "x86_64")]
     {
-        // SAFETY: user_regs_struct is plain data; all-zero is valid.
-        let mut regs: libc::user_regs_struct = unsafe { std::mem::zeroed() };
-        let mut iov = libc::iovec {
-            iov_base: &mut regs as *mut libc::user_regs_struct as *mut libc::c_void,
-            iov_len: std::mem::size_of::<libc::user_regs_struct>(),
-        };
-        // SAFETY: PTRACE_GETREGSET/NT_PRSTATUS writes at most iov_len bytes
-        // into iov_base, which points at `regs`.
-        let r = unsafe {
-            libc::ptrace(
-                libc::PTRACE_GETREGSET,
-                tid,
-                libc::NT_PRSTATUS as usize as *mut libc::c_void,
-                &mut iov as *mut libc::iovec as *mut libc::c_void,
-            )
-        };
-        if r == -1 {
-            return Err(Error::Gone(tid));
-        }
+        let regs = raw_registers(tid)?;
         Ok(Registers::X86_64(crate::X86_64Regs {
             r15: regs.r15,
             r14: regs.r14,
@@ -237,25 +268,7 @@ pub(crate) fn registers(tid: i32) -> Result<Registers, Error> {
     }
     #[cfg(target_arch = "aarch64")]
     {
-        // SAFETY: user_regs_struct is plain data; all-zero is valid.
-        let mut regs: libc::user_regs_struct = unsafe { std::mem::zeroed() };
-        let mut iov = libc::iovec {
-            iov_base: &mut regs as *mut libc::user_regs_struct as *mut libc::c_void,
-            iov_len: std::mem::size_of::<libc::user_regs_struct>(),
-        };
-        // SAFETY: PTRACE_GETREGSET/NT_PRSTATUS writes at most iov_len bytes
-        // into iov_base, which points at `regs`.
-        let r = unsafe {
-            libc::ptrace(
-                libc::PTRACE_GETREGSET,
-                tid,
-                libc::NT_PRSTATUS as usize as *mut libc::c_void,
-                &mut iov as *mut libc::iovec as *mut libc::c_void,
-            )
-        };
-        if r == -1 {
-            return Err(Error::Gone(tid));
-        }
+        let regs = raw_registers(tid)?;
         Ok(Registers::Aarch64(crate::Aarch64Regs {
             x: regs.regs,
             sp: regs.sp,
