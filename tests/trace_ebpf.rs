@@ -56,15 +56,6 @@ fn decoded(line: &Line) -> bool {
     line.text.starts_with("+++") || syscalls::decoded_syscalls().contains(&line.name.as_str())
 }
 
-fn scrub(text: &str) -> String {
-    let times = regex::Regex::new(r"(st_[amc]time(_nsec)?|tv_n?sec)=\d+").unwrap();
-    let text = times.replace_all(text, "$1=T");
-    let port = regex::Regex::new(r"htons\(\d+\)").unwrap();
-    let text = port.replace_all(&text, "htons(PORT)");
-    let tmp = regex::Regex::new(r"files_net\d+").unwrap();
-    tmp.replace_all(&text, "files_netRANDOM").into_owned()
-}
-
 /// Calls whose numbers, order or presence the Go scheduler decides.
 const SCHEDULER: &[&str] = &[
     "futex",

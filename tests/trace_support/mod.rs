@@ -224,3 +224,22 @@ pub fn show_diff(a_name: &str, a: &[String], b_name: &str, b: &[String]) -> Stri
     }
     out
 }
+
+/// Values that differ between any two runs of the same program.
+pub fn scrub(text: &str) -> String {
+    let random = regex::Regex::new(r#"getrandom\("[^"]*"(\.\.\.)?"#).unwrap();
+    let text = random.replace_all(text, "getrandom(\"RANDOM\"");
+    // Times and sizes of files the runs themselves write.
+    let times = regex::Regex::new(r"(st_[amc]time(_nsec)?|tv_n?sec)=\d+").unwrap();
+    let text = times.replace_all(&text, "$1=T");
+    // CPU time a child used, as SIGCHLD reports it.
+    let cpu = regex::Regex::new(r"(si_[us]time)=\d+( /\* [^*]* \*/)?").unwrap();
+    let text = cpu.replace_all(&text, "$1=T");
+    // The tracer's own pid, ephemeral ports, random temp dir names.
+    let parent = regex::Regex::new(r"getppid\(\) = \d+").unwrap();
+    let text = parent.replace_all(&text, "getppid() = PARENT");
+    let port = regex::Regex::new(r"htons\(\d+\)").unwrap();
+    let text = port.replace_all(&text, "htons(PORT)");
+    let tmp = regex::Regex::new(r"files_net\d+").unwrap();
+    tmp.replace_all(&text, "files_netRANDOM").into_owned()
+}
