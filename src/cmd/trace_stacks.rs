@@ -40,6 +40,8 @@ pub struct Stacks {
     no_runtime: bool,
     /// Syscalls hidden by --no-runtime.
     hidden: u64,
+    /// Syscalls seen (shown or hidden).
+    seen: u64,
     /// SIGURG signals hidden by --no-runtime.
     hidden_signals: u64,
     /// Entry stacks by thread, until the exit.
@@ -123,6 +125,7 @@ impl Stacks {
             by,
             no_runtime,
             hidden: 0,
+            seen: 0,
             hidden_signals: 0,
             open: HashMap::new(),
             tally: HashMap::new(),
@@ -136,6 +139,7 @@ impl Stacks {
 
     /// Takes the stack at a syscall entry and says whether to show it.
     pub fn enter(&mut self, thread: &dyn Thread) -> Verdict {
+        self.seen += 1;
         let Ok(regs) = thread.registers() else {
             return Verdict::Show;
         };
@@ -315,9 +319,10 @@ impl Stacks {
         let plural = |n: u64| if n == 1 { "" } else { "s" };
         self.no_runtime.then(|| {
             format!(
-                "--no-runtime hid {} syscall{} made by the Go runtime itself and {} SIGURG signal{}",
+                "--no-runtime hid {} of {} syscall{} (made by the Go runtime itself) and {} SIGURG signal{}",
                 self.hidden,
-                plural(self.hidden),
+                self.seen,
+                plural(self.seen),
                 self.hidden_signals,
                 plural(self.hidden_signals),
             )
