@@ -272,6 +272,8 @@ struct Tally {
 /// The sink: decodes, filters and prints every event.
 struct Output {
     wanted: Vec<bool>,
+    /// Whether numbers beyond `wanted` are traced (no `-e trace=` set).
+    wanted_rest: bool,
     /// -k, --by, --no-runtime.
     stacks: Option<stacks::Stacks>,
     arch: model::Arch,
@@ -325,6 +327,7 @@ impl Output {
             })
         };
         Ok(Output {
+            wanted_rest: wanted.iter().all(|w| *w),
             wanted,
             stacks: stacks::Stacks::new(args.stacks, args.stack_depth, args.by, args.no_runtime),
             arch: model_arch(tracer::Arch::native()),
@@ -443,7 +446,7 @@ impl Output {
             .ok()
             .and_then(|i| self.wanted.get(i))
             .copied()
-            .unwrap_or(self.wanted.iter().all(|w| *w))
+            .unwrap_or(self.wanted_rest)
     }
 
     fn now(&self) -> Option<SystemTime> {
