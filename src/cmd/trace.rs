@@ -12,7 +12,7 @@ use std::ffi::OsString;
 use std::fs::File;
 use std::io::{BufWriter, IsTerminal, Write};
 use std::path::PathBuf;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use syscalls::{Context, Memory, Pending};
 #[path = "trace_ebpf.rs"]
 mod ebpf;
@@ -240,7 +240,8 @@ impl Memory for Mem<'_> {
 /// Per-thread state between a syscall's entry and exit.
 struct InCall {
     pending: Pending,
-    started: Option<Instant>,
+    /// CLOCK_MONOTONIC at entry, for -T and -c.
+    started: Option<Duration>,
     at: Option<SystemTime>,
 }
 
@@ -296,6 +297,9 @@ struct Output {
     error: Option<std::io::Error>,
     /// The trace shares stderr with rabbithole's own notes.
     to_stderr: bool,
+    /// Wall-clock time minus CLOCK_MONOTONIC, to turn kernel event times
+    /// into `-t` stamps.
+    epoch_offset: Duration,
 }
 
 impl Output {
@@ -360,6 +364,10 @@ impl Output {
             live: 0,
             error: None,
             to_stderr: args.output.is_none(),
+            epoch_offset: SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .unwrap_or_default()
+                .saturating_sub(tracer::clock::monotonic()),
         })
     }
 
@@ -451,6 +459,24 @@ impl Output {
 
     fn now(&self) -> Option<SystemTime> {
         self.stamps.then(SystemTime::now)
+    }
+
+    /// The wall-clock time of `thread`'s event: when the backend saw it
+    /// happen (eBPF: in the kernel), else now.
+    fn event_at(&self, thread: &dyn Thread) -> Option<SystemTime> {
+        if !self.stamps {
+            return None;
+        }
+        Some(match thread.event_time() {
+            Some(mono) => UNIX_EPOCH + self.epoch_offset + mono,
+            None => SystemTime::now(),
+        })
+    }
+
+    /// The monotonic time of `thread`'s event, for durations.
+    fn event_clock(&self, thread: &dyn Thread) -> Option<Duration> {
+        self.timing
+            .then(|| thread.event_time().unwrap_or_else(tracer::clock::monotonic))
     }
 
     /// Prints (or tallies) a finished call.
@@ -694,7 +720,7 @@ impl Sink for Output {
             sp: call.sp,
         };
         let pending = syscalls::decode_entry(&self.ctx(&mem, resolver), &entry);
-        let at = self.now();
+        let at = self.event_at(thread);
         if !self.summary && !self.json {
             let text = match self.stream(tid) {
                 Some(s) => s.printer.entry(tid, pending.call(), at),
@@ -702,7 +728,7 @@ impl Sink for Output {
             };
             self.put(tid, &text);
         }
-        let started = self.timing.then(Instant::now);
+        let started = self.event_clock(thread);
         self.calls.insert(
             tid,
             InCall {
@@ -723,7 +749,10 @@ impl Sink for Output {
             return Control::Continue;
         }
         let pid = thread.pid();
-        let took = c.started.map(|s| s.elapsed());
+        let took = c
+            .started
+            .zip(self.event_clock(thread))
+            .map(|(s, e)| e.saturating_sub(s));
         let mem = Mem(thread);
         let resolve = move |fd: i32| fd_link(pid, fd);
         let resolver: Option<syscalls::FdResolver<'_>> = self.fd_paths.then_some(&resolve);
@@ -791,7 +820,9 @@ impl Sink for Output {
 
     fn exited(&mut self, tid: i32, pid: i32, how: ExitKind, _in_syscall: Option<&SyscallEntry>) {
         if let Some(c) = self.calls.remove(&tid) {
-            let took = c.started.map(|s| s.elapsed());
+            let took = c
+                .started
+                .map(|s| tracer::clock::monotonic().saturating_sub(s));
             let call = c.pending.abandon();
             self.finished(tid, pid, &call, c.at, took);
         }

@@ -21,12 +21,7 @@ pub enum Backend {
 /// Whether to use eBPF; an explicit `--backend ebpf` that cannot work is
 /// an error, `auto` falls back with a note.
 pub fn chosen(args: &Args) -> anyhow::Result<bool> {
-    let timed = args.durations || args.timestamps > 0 || args.summary || args.json;
-    let why_not = if timed {
-        Err("-T, -t, -c and --json need syscall times, which the eBPF backend does not pass to the printer yet".to_string())
-    } else {
-        tracer::ebpf::available()
-    };
+    let why_not = tracer::ebpf::available();
     match args.backend {
         Backend::Ptrace => Ok(false),
         Backend::Ebpf => match why_not {

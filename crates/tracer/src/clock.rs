@@ -15,3 +15,18 @@ pub fn utc_offset_secs() -> i64 {
         }
     }
 }
+
+/// CLOCK_MONOTONIC now: the clock `bpf_ktime_get_ns` reads, so times taken
+/// in the kernel and here compare directly.
+pub fn monotonic() -> std::time::Duration {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes one timespec into a live local.
+    let r = unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
+    if r != 0 {
+        return std::time::Duration::ZERO;
+    }
+    std::time::Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+}

@@ -146,4 +146,10 @@ pub trait Thread {
     /// read, which is less than `buf.len()` when the range runs into an
     /// unmapped page. Zero bytes read from a non-empty request is an error.
     fn read_memory(&self, addr: u64, buf: &mut [u8]) -> Result<usize, Error>;
+    /// When the event happened on CLOCK_MONOTONIC ([`crate::clock::monotonic`]),
+    /// for backends that timestamp events where they happen (eBPF, in the
+    /// kernel); `None` means "now", the stop itself (ptrace).
+    fn event_time(&self) -> Option<std::time::Duration> {
+        None
+    }
 }

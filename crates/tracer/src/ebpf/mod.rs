@@ -329,6 +329,8 @@ pub struct EventThread {
     /// Read before anything else: a value-result argument as it was at
     /// entry (a larger capture may cover it with its exit value).
     prior: Option<(u64, [u8; 4])>,
+    /// The kernel's CLOCK_MONOTONIC time of the event being delivered.
+    time: Option<Duration>,
 }
 
 impl EventThread {
@@ -339,6 +341,7 @@ impl EventThread {
             regs: X86_64Regs::default(),
             regions: Vec::new(),
             prior: None,
+            time: None,
         }
     }
 }
@@ -352,6 +355,9 @@ impl Thread for EventThread {
     }
     fn registers(&self) -> Result<Registers, Error> {
         Ok(Registers::X86_64(self.regs))
+    }
+    fn event_time(&self) -> Option<Duration> {
+        self.time
     }
     fn read_memory(&self, addr: u64, buf: &mut [u8]) -> Result<usize, Error> {
         if buf.is_empty() {
@@ -411,6 +417,11 @@ struct Record {
     nr: u64,
     args: [u64; 6],
     ret: i64,
+    /// Kernel times (CLOCK_MONOTONIC ns): when the call entered (0 when not
+    /// recorded) and when the record was made (exit, or entry for calls
+    /// seen at entry only).
+    entered: u64,
+    recorded: u64,
     thread: EventThread,
 }
 
@@ -493,12 +504,15 @@ fn parse_syscall(rec: &[u8]) -> Option<Record> {
         nr,
         args,
         ret,
+        entered: u64_at(rec, 88),
+        recorded: u64_at(rec, 80),
         thread: EventThread {
             tid,
             pid,
             regs,
             regions,
             prior: None,
+            time: None,
         },
     })
 }
@@ -597,30 +611,18 @@ impl State {
             pc: rec.thread.regs.rip,
             sp: rec.thread.regs.rsp,
         };
-        match rec.entry_word {
-            Some((addr, value)) => {
-                // The entry decoder must see the length as it was before
-                // the kernel rewrote it.
-                let mut thread = rec.thread;
-                thread.prior = Some((addr, value.to_ne_bytes()));
-                sink.syscall_entry(&thread, &entry);
-                thread.prior = None;
-                sink.syscall_exit(
-                    &thread,
-                    &SyscallExit {
-                        entry: Some(entry),
-                        rval: rec.ret,
-                        is_error: (-4095..0).contains(&rec.ret),
-                    },
-                );
-                return;
-            }
-            None => {
-                sink.syscall_entry(&rec.thread, &entry);
-            }
-        }
+        let mut thread = rec.thread;
+        // The entry decoder must see a value-result length as it was
+        // before the kernel rewrote it.
+        thread.prior = rec
+            .entry_word
+            .map(|(addr, value)| (addr, value.to_ne_bytes()));
+        thread.time = (rec.entered != 0).then(|| Duration::from_nanos(rec.entered));
+        sink.syscall_entry(&thread, &entry);
+        thread.prior = None;
+        thread.time = Some(Duration::from_nanos(rec.recorded));
         sink.syscall_exit(
-            &rec.thread,
+            &thread,
             &SyscallExit {
                 entry: Some(entry),
                 rval: rec.ret,
@@ -657,6 +659,8 @@ impl State {
                         .map(|(t, _)| *t)
                 };
                 if let Some(former) = former.filter(|f| rec.nr == self.exec_nr(*f)) {
+                    let mut rec = rec;
+                    rec.thread.time = Some(Duration::from_nanos(rec.recorded));
                     let entry = self.execs.remove(&former).expect("found above");
                     if rec.ret == 0 {
                         if former != tid {
@@ -681,9 +685,10 @@ impl State {
                 }
             }
             prog::EV_ENTRY => {
-                let Some(rec) = parse_syscall(data) else {
+                let Some(mut rec) = parse_syscall(data) else {
                     return;
                 };
+                rec.thread.time = Some(Duration::from_nanos(rec.recorded));
                 self.flush(tid, sink);
                 self.live.entry(tid).or_insert(pid);
                 let entry = SyscallEntry {
@@ -710,8 +715,9 @@ impl State {
             }
             prog::EV_EXIT => {
                 let how = exit_kind(u32_at(data, 16));
-                if let Some(rec) = self.held.remove(&tid) {
+                if let Some(mut rec) = self.held.remove(&tid) {
                     // Died inside the call: entry only, the sink shows `= ?`.
+                    rec.thread.time = (rec.entered != 0).then(|| Duration::from_nanos(rec.entered));
                     let entry = SyscallEntry {
                         arch: Arch::X86_64,
                         nr: rec.nr,
