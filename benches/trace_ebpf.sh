@@ -32,16 +32,20 @@ if command -v strace >/dev/null; then
   row "strace -f -o /dev/null" "$(best strace -f -o /dev/null "$BIN" "$W" "$N")" "$base"
 fi
 if command -v bpftrace >/dev/null; then
-  row "bpftrace count (raw_syscalls, by comm)" "$(best bpftrace -e \
-    'tracepoint:raw_syscalls:sys_enter /comm == "goroutines-go1"/ { @[args.id] = count(); }' \
+  # bpftrace's tracepoints need tracefs.
+  [[ -e /sys/kernel/tracing/events ]] || mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null || true
+  row "bpftrace startup alone (BEGIN { exit() })" "$(best bpftrace -e 'BEGIN { exit(); }')" "$base"
+  row "bpftrace count by syscall" "$(best bpftrace -e \
+    'tracepoint:raw_syscalls:sys_enter /pid == cpid/ { @[args->id] = count(); }' \
     -c "$BIN $W $N")" "$base"
-  row "bpftrace ustack count" "$(best bpftrace -e \
-    'tracepoint:raw_syscalls:sys_enter /comm == "goroutines-go1"/ { @[ustack] = count(); }' \
+  row "bpftrace count by user stack" "$(best bpftrace -e \
+    'tracepoint:raw_syscalls:sys_enter /pid == cpid/ { @[ustack] = count(); }' \
     -c "$BIN $W $N")" "$base"
 else
   echo "bpftrace not installed (apt-get install bpftrace)"
 fi
 row "rabbithole trace --backend ptrace -f" "$(best "$RH" trace --backend ptrace -f -o /dev/null -- "$BIN" "$W" "$N")" "$base"
+row "rabbithole trace --backend ebpf -e trace=openat" "$(best "$RH" trace --backend ebpf -f -e trace=openat -o /dev/null -- "$BIN" "$W" "$N")" "$base"
 row "rabbithole trace --backend ebpf -f" "$(best "$RH" trace --backend ebpf -f -o /dev/null -- "$BIN" "$W" "$N")" "$base"
 grep -h "lost" /tmp/trace_ebpf_bench.err || true
 row "rabbithole trace --backend ebpf -f -k" "$(best "$RH" trace --backend ebpf -f -k -o /dev/null -- "$BIN" "$W" "$N")" "$base"

@@ -857,6 +857,12 @@ impl Sink for Output {
         }
     }
 
+    fn process_ready(&mut self, pid: i32) {
+        if let Some(st) = self.stacks.as_mut() {
+            st.preload(pid);
+        }
+    }
+
     fn detached(&mut self, tid: i32, _pid: i32) {
         self.calls.remove(&tid);
         self.live = self.live.saturating_sub(1);

@@ -7,8 +7,10 @@
 
 use model::Frame;
 use serde::Serialize;
+use std::cell::OnceCell;
 use std::collections::HashMap;
 use std::fmt::Write as _;
+use std::rc::Rc;
 use std::time::Duration;
 use tracer::goroutine::Current;
 use tracer::unwind::{End, Unwinder};
@@ -23,13 +25,20 @@ pub enum By {
     Package,
 }
 
-/// The stack of one syscall, kept from entry to exit.
-#[derive(Debug, Clone)]
+/// The stack of one syscall, kept from entry to exit; shared by every
+/// event whose stack is known to be the same (see [`Stacks::enter`]).
+#[derive(Debug)]
 pub struct Captured {
     frames: Vec<Frame>,
     current: Current,
     end: End,
+    /// The ` [goroutine N]` suffix and frame lines `-k` prints, made once.
+    text: OnceCell<(String, String)>,
 }
+
+/// Most stacks kept for reuse; past it the cache starts over, so a
+/// program with endless distinct stacks costs bounded memory.
+const MAX_CACHED_STACKS: usize = 1 << 16;
 
 /// State of the stack features for one trace.
 pub struct Stacks {
@@ -45,7 +54,10 @@ pub struct Stacks {
     /// SIGURG signals hidden by --no-runtime.
     hidden_signals: u64,
     /// Entry stacks by thread, until the exit.
-    open: HashMap<i32, Captured>,
+    open: HashMap<i32, Rc<Captured>>,
+    /// Stacks by the backend's stack key (eBPF snapshots), with the pid
+    /// they belong to.
+    cache: HashMap<u64, (i32, Rc<Captured>)>,
     /// (group, syscall) -> (calls, errors, time), for --by.
     tally: HashMap<(String, String), (u64, u64, Duration)>,
 }
@@ -83,6 +95,35 @@ pub fn package_of(function: &str) -> &str {
 }
 
 impl Captured {
+    /// The text `-k` adds: ` [goroutine N]` and the newline that ends the
+    /// event line, then one ` > ` line per frame, at most `depth`.
+    fn render(&self, depth: usize) -> (String, String) {
+        let suffix = format!(" [{}]\n", self.current.describe());
+        let mut text = String::new();
+        for f in self.frames.iter().take(depth) {
+            text.push_str(" > ");
+            text.push_str(&f.function);
+            if f.inlined {
+                text.push_str(" (inlined)");
+            }
+            if f.line != 0 {
+                let _ = write!(text, " {}:{}", f.file, f.line);
+            } else if !f.file.is_empty() {
+                let _ = write!(text, " {}", f.file);
+            }
+            if !f.inlined {
+                let _ = write!(text, " [{:#x}]", f.pc);
+            }
+            text.push('\n');
+        }
+        if self.frames.len() > depth || self.end == End::Depth {
+            text.push_str(" > ...\n");
+        } else if self.end == End::Lost {
+            text.push_str(" > (unwinding stopped)\n");
+        }
+        (suffix, text)
+    }
+
     /// The first frame of the program's own code (Go frames only).
     fn caller(&self) -> Option<&Frame> {
         self.frames
@@ -128,13 +169,20 @@ impl Stacks {
             seen: 0,
             hidden_signals: 0,
             open: HashMap::new(),
+            cache: HashMap::new(),
             tally: HashMap::new(),
         })
+    }
+
+    /// Reads `pid`'s mappings now, while it surely exists.
+    pub fn preload(&mut self, pid: i32) {
+        self.unwinder.preload(pid);
     }
 
     /// Forgets `pid`'s mappings (it executed a new program).
     pub fn forget(&mut self, pid: i32) {
         self.unwinder.forget(pid);
+        self.cache.retain(|_, (p, _)| *p != pid);
     }
 
     /// Takes the stack at a syscall entry and says whether to show it.
@@ -150,11 +198,26 @@ impl Stacks {
         } else {
             self.depth
         };
-        let s = self.unwinder.unwind(thread, &regs, depth);
-        let c = Captured {
-            frames: s.frames,
-            current: s.current,
-            end: s.end,
+        let key = thread.stack_key();
+        let cached = key.and_then(|k| self.cache.get(&k)).map(|(_, c)| c.clone());
+        let c = match cached {
+            Some(c) => c,
+            None => {
+                let s = self.unwinder.unwind(thread, &regs, depth);
+                let c = Rc::new(Captured {
+                    frames: s.frames,
+                    current: s.current,
+                    end: s.end,
+                    text: OnceCell::new(),
+                });
+                if let Some(k) = key {
+                    if self.cache.len() >= MAX_CACHED_STACKS {
+                        self.cache.clear();
+                    }
+                    self.cache.insert(k, (thread.pid(), c.clone()));
+                }
+                c
+            }
         };
         if self.no_runtime && c.runtime_only() {
             self.hidden += 1;
@@ -207,30 +270,11 @@ impl Stacks {
         if !self.show || !text.ends_with('\n') {
             return text;
         }
+        let depth = self.depth;
+        let (suffix, lines) = c.text.get_or_init(|| c.render(depth));
         text.pop();
-        let _ = write!(text, " [{}]", c.current.describe());
-        text.push('\n');
-        for f in c.frames.iter().take(self.depth) {
-            text.push_str(" > ");
-            text.push_str(&f.function);
-            if f.inlined {
-                text.push_str(" (inlined)");
-            }
-            if f.line != 0 {
-                let _ = write!(text, " {}:{}", f.file, f.line);
-            } else if !f.file.is_empty() {
-                let _ = write!(text, " {}", f.file);
-            }
-            if !f.inlined {
-                let _ = write!(text, " [{:#x}]", f.pc);
-            }
-            text.push('\n');
-        }
-        if c.frames.len() > self.depth || c.end == End::Depth {
-            text.push_str(" > ...\n");
-        } else if c.end == End::Lost {
-            text.push_str(" > (unwinding stopped)\n");
-        }
+        text.push_str(suffix);
+        text.push_str(lines);
         text
     }
 
@@ -242,12 +286,12 @@ impl Stacks {
         }
         let frames: Vec<JsonFrame> = c
             .frames
-            .into_iter()
+            .iter()
             .take(self.depth)
             .map(|f| JsonFrame {
                 pc: format!("{:#x}", f.pc),
-                function: f.function,
-                file: f.file,
+                function: f.function.clone(),
+                file: f.file.clone(),
                 line: f.line,
                 inlined: f.inlined,
             })

@@ -152,4 +152,12 @@ pub trait Thread {
     fn event_time(&self) -> Option<std::time::Duration> {
         None
     }
+    /// A digest of everything an unwind of this thread can read (registers,
+    /// the captured stack, `g`), for backends whose memory is a snapshot:
+    /// two events of one process with the same key unwind to the same
+    /// stack, so the result can be reused. `None` (live memory, ptrace):
+    /// always unwind.
+    fn stack_key(&self) -> Option<u64> {
+        None
+    }
 }

@@ -154,7 +154,7 @@ impl Kernel {
         };
         let task_pid = field("pid")?;
         let task_exit_code = field("exit_code")?;
-        let tgids = Map::create(sys::MAP_HASH, 4, 4, 16384, "rh_tgids")?;
+        let tgids = Map::create_with(sys::MAP_HASH, 4, 4, 16384, sys::NO_PREALLOC, "rh_tgids")?;
         let syscfg = Map::create(
             sys::MAP_ARRAY,
             4,
@@ -164,8 +164,16 @@ impl Kernel {
         )?;
         let scratch = Map::create(sys::MAP_PERCPU_ARRAY, 4, prog::SCRATCH, 1, "rh_scratch")?;
         let stats = Map::create(sys::MAP_ARRAY, 4, 32, 1, "rh_stats")?;
-        let starts = Map::create(sys::MAP_HASH, 4, 8, 65536, "rh_starts")?;
-        let words = Map::create(sys::MAP_HASH, 4, 8, 65536, "rh_words")?;
+        // Entry times per thread in a call, only kept for -T/-t/-c: the
+        // preallocated table costs milliseconds to create.
+        let starts = Map::create(
+            sys::MAP_HASH,
+            4,
+            8,
+            if opts.timing { 65536 } else { 1 },
+            "rh_starts",
+        )?;
+        let words = Map::create(sys::MAP_HASH, 4, 8, 16384, "rh_words")?;
         let ring = RingBuf::new(opts.ring_size)?;
         let execve = |name: &str| {
             opts.names
@@ -331,6 +339,13 @@ pub struct EventThread {
     prior: Option<(u64, [u8; 4])>,
     /// The kernel's CLOCK_MONOTONIC time of the event being delivered.
     time: Option<Duration>,
+    /// See [`Thread::stack_key`]; set when the record has a stack.
+    stack_key: Option<u64>,
+    /// What the stack image is made of: SP, the word at SP and the frame
+    /// records. The image itself is built on the first read, so events
+    /// whose stack is reused (same key) never pay for it.
+    stack: Option<(u64, u64, Vec<u8>)>,
+    image: std::cell::OnceCell<Option<Vec<u8>>>,
 }
 
 impl EventThread {
@@ -342,7 +357,24 @@ impl EventThread {
             regions: Vec::new(),
             prior: None,
             time: None,
+            stack_key: None,
+            stack: None,
+            image: std::cell::OnceCell::new(),
         }
+    }
+
+    /// The stack image (from SP), built on first use.
+    fn image(&self) -> Option<(u64, &[u8])> {
+        let (sp, leaf, frames) = self.stack.as_ref()?;
+        let image = self.image.get_or_init(|| {
+            let captures: Vec<(u64, u32, &[u8])> = self
+                .regions
+                .iter()
+                .map(|(a, d)| (*a, 0, d.as_slice()))
+                .collect();
+            stack_image(*sp, *leaf, frames, &captures)
+        });
+        image.as_deref().map(|i| (*sp, i))
     }
 }
 
@@ -358,6 +390,9 @@ impl Thread for EventThread {
     }
     fn event_time(&self) -> Option<Duration> {
         self.time
+    }
+    fn stack_key(&self) -> Option<u64> {
+        self.stack_key
     }
     fn read_memory(&self, addr: u64, buf: &mut [u8]) -> Result<usize, Error> {
         if buf.is_empty() {
@@ -378,8 +413,11 @@ impl Thread for EventThread {
         // and part of the stack image, with the same bytes); the longest
         // run from `addr` wins.
         let mut best: Option<&[u8]> = None;
-        for (start, bytes) in &self.regions {
-            let Some(off) = addr.checked_sub(*start) else {
+        let image = self.image();
+        let stack = image.iter().map(|&(sp, bytes)| (sp, bytes));
+        let captured = self.regions.iter().map(|(a, d)| (*a, d.as_slice()));
+        for (start, bytes) in stack.chain(captured) {
+            let Some(off) = addr.checked_sub(start) else {
                 continue;
             };
             let Some(avail) = usize::try_from(off).ok().and_then(|o| bytes.get(o..)) else {
@@ -460,10 +498,26 @@ fn parse_syscall(rec: &[u8]) -> Option<Record> {
         captures.push((addr, slot, data));
         off += 16 + ((len + 7) & !7);
     }
-    if nframes > 0 || u64_at(rec, 128) != 0 {
-        if let Some(image) = stack_image(sp, u64_at(rec, 128), frames, &captures) {
-            regions.push((sp, image));
+    let mut stack_key = None;
+    let mut stack = None;
+    let leaf = u64_at(rec, 128);
+    if nframes > 0 || leaf != 0 {
+        // The unwinder reads only the registers, the stack (frame records,
+        // the word at SP, captures inside it) and the captured g: their
+        // digest identifies the stack.
+        let mut h = WordHash(0);
+        for v in [u64::from(pid as u32), ip, sp, bp, g, leaf] {
+            h.add(v);
         }
+        h.bytes(frames);
+        for &(addr, _, data) in &captures {
+            if addr >= sp && addr - sp < MAX_IMAGE || addr == g {
+                h.add(addr);
+                h.bytes(data);
+            }
+        }
+        stack_key = Some(h.0);
+        stack = Some((sp, leaf, frames.to_vec()));
     }
     let mut have_g = false;
     for &(addr, slot, data) in &captures {
@@ -513,8 +567,34 @@ fn parse_syscall(rec: &[u8]) -> Option<Record> {
             regions,
             prior: None,
             time: None,
+            stack_key,
+            stack,
+            image: std::cell::OnceCell::new(),
         },
     })
+}
+
+/// A fast 64-bit digest of words (xor, multiply by odd constants, fold
+/// the high half down): enough to tell stacks apart, a few cycles a word.
+struct WordHash(u64);
+
+impl WordHash {
+    fn add(&mut self, v: u64) {
+        let x = (self.0 ^ v).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        self.0 = (x ^ (x >> 29)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    }
+
+    fn bytes(&mut self, b: &[u8]) {
+        self.add(b.len() as u64);
+        let mut words = b.chunks_exact(8);
+        for w in &mut words {
+            self.add(u64::from_ne_bytes(w.try_into().expect("8 bytes")));
+        }
+        let mut tail = [0u8; 8];
+        let rest = words.remainder();
+        tail[..rest.len()].copy_from_slice(rest);
+        self.add(u64::from_ne_bytes(tail));
+    }
 }
 
 /// The stack from SP up to the last frame record, zero where nothing was
@@ -758,6 +838,8 @@ pub struct EbpfTracer {
     child_status: Option<ExitKind>,
     /// `-p` processes.
     attached: Vec<i32>,
+    /// Processes to announce with [`Sink::process_ready`] on the next run.
+    ready: Vec<i32>,
 }
 
 impl EbpfTracer {
@@ -788,6 +870,7 @@ impl EbpfTracer {
             child: Some(child.pid),
             child_status: None,
             attached: Vec::new(),
+            ready: vec![child.pid],
         };
         // A failed exec reports its errno on the error pipe.
         let exec_failed = crate::spawn::exec_error(child.error_read);
@@ -827,6 +910,7 @@ impl EbpfTracer {
             state,
             child: None,
             child_status: None,
+            ready: attached.clone(),
             attached,
         })
     }
@@ -888,6 +972,9 @@ impl EbpfTracer {
     /// Hands records to `sink` until every traced thread has ended or
     /// rabbithole got a signal.
     pub fn run(&mut self, sink: &mut dyn Sink) -> Result<Outcome, Error> {
+        for pid in std::mem::take(&mut self.ready) {
+            sink.process_ready(pid);
+        }
         let mut idle = 0u32;
         loop {
             let state = &mut self.state;

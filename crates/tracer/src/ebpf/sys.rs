@@ -71,6 +71,10 @@ fn fd_from(r: i64) -> OwnedFd {
     unsafe { OwnedFd::from_raw_fd(r as RawFd) }
 }
 
+/// `BPF_F_NO_PREALLOC`: hash map entries allocated on update, so a large
+/// `max_entries` costs nothing at start.
+pub const NO_PREALLOC: u32 = 1;
+
 /// A BPF map, closed on drop.
 #[derive(Debug)]
 pub struct Map {
@@ -88,11 +92,24 @@ impl Map {
         max_entries: u32,
         name: &str,
     ) -> Result<Map, Error> {
+        Map::create_with(kind, key_size, value_size, max_entries, 0, name)
+    }
+
+    /// Creates a map with `map_flags` (e.g. [`NO_PREALLOC`]).
+    pub fn create_with(
+        kind: u32,
+        key_size: u32,
+        value_size: u32,
+        max_entries: u32,
+        flags: u32,
+        name: &str,
+    ) -> Result<Map, Error> {
         let mut a = Attr::new();
         a.u32(0, kind)
             .u32(4, key_size)
             .u32(8, value_size)
             .u32(12, max_entries)
+            .u32(16, flags)
             .name(28, name);
         let r = bpf(MAP_CREATE, &mut a).map_err(|source| Error::Os {
             what: "bpf(BPF_MAP_CREATE)",
