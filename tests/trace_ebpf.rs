@@ -315,3 +315,100 @@ fn attach_and_detach_without_a_stop() {
     let _ = prog.kill();
     let _ = prog.wait();
 }
+
+/// Every `-k` event of a trace: the call (up to its first argument, which
+/// is enough to tell the program's writes apart), whether a goroutine was
+/// named, and its frames as printed (function, file:line, pc).
+fn stacks_of(trace: &str) -> Vec<(String, bool, Vec<String>)> {
+    let mut out: Vec<(String, bool, Vec<String>)> = Vec::new();
+    // Calls split by another thread's event: `<unfinished ...>` now, the
+    // result and the stack on the `<... resumed>` line.
+    let mut split: std::collections::HashMap<String, String> = Default::default();
+    for line in trace.lines() {
+        if let Some(frame) = line.strip_prefix(" > ") {
+            if let Some(last) = out.last_mut() {
+                last.2.push(frame.to_string());
+            }
+            continue;
+        }
+        // `[pid N] ` or `N ` prefixes, then the call.
+        let rest = line.trim_start_matches("[pid").trim_start();
+        let tid: String = rest.chars().take_while(|c| c.is_ascii_digit()).collect();
+        let body = rest[tid.len()..].trim_start_matches(']').trim_start();
+        if body.starts_with("<... ") {
+            let call = split.remove(&tid).unwrap_or_default();
+            out.push((call, line.contains("[goroutine "), Vec::new()));
+            continue;
+        }
+        let Some(open) = body.find('(') else { continue };
+        let first_arg = body[open + 1..].split([',', ')']).next().unwrap_or("");
+        let call = format!("{}({first_arg}", &body[..open]);
+        if body.ends_with("<unfinished ...>") {
+            split.insert(tid, call);
+        } else {
+            out.push((call, line.contains("[goroutine "), Vec::new()));
+        }
+    }
+    out
+}
+
+/// Frames with each pc made relative to the first frame's, so PIE
+/// binaries loaded at different addresses in two runs compare equal.
+fn relative_pcs(frames: &[String]) -> Vec<String> {
+    let re = regex::Regex::new(r"\[0x([0-9a-f]+)\]$").unwrap();
+    let pc = |f: &String| {
+        re.captures(f)
+            .map(|c| i128::from_str_radix(&c[1], 16).unwrap())
+    };
+    let base = frames.iter().find_map(pc).unwrap_or(0);
+    frames
+        .iter()
+        .map(|f| match pc(f) {
+            Some(v) => re.replace(f, format!("[{:+#x}]", v - base)).into_owned(),
+            None => f.clone(),
+        })
+        .collect()
+}
+
+/// `-k` under eBPF gives the ptrace backend's stacks: same frames, names,
+/// lines and pcs, for plain, stripped and PIE binaries and an old Go.
+#[test]
+fn ebpf_stacks_equal_ptrace_stacks() {
+    if let Some(why) = ebpf_unavailable() {
+        eprintln!("eBPF unavailable: {why}");
+        return;
+    }
+    let cases: [(&str, &[&str], &str); 4] = [
+        ("goroutines-go1.27-linux-amd64", &["4", "20"], "write(3"),
+        ("goroutines-go1.19-linux-amd64", &["3", "10"], "write(3"),
+        ("syscall_minimal-go1.27-linux-amd64-stripped", &[], "write(1"),
+        ("syscall_minimal-go1.24-linux-amd64-pie", &[], "write(1"),
+    ];
+    for (name, args, call) in cases {
+        let bin = fixture(name);
+        let mut cmd = vec![bin.to_str().unwrap()];
+        cmd.extend_from_slice(args);
+        let flags = ["-f", "-qq", "-k", "-e", "trace=write,openat"];
+        let (p, _, _) = trace("ptrace", &format!("k-{name}"), &flags, &cmd);
+        let (e, e_err, _) = trace("ebpf", &format!("k-{name}"), &flags, &cmd);
+        assert!(!e_err.contains("lost"), "{name}: events lost: {e_err}");
+        let pick = |t: &str| -> (usize, BTreeSet<Vec<String>>, usize) {
+            let events: Vec<_> = stacks_of(t).into_iter().filter(|s| s.0 == call).collect();
+            let named = events.iter().filter(|s| s.1).count();
+            let stacks = events.iter().map(|s| relative_pcs(&s.2)).collect();
+            (events.len(), stacks, named)
+        };
+        let (pn, ps, pg) = pick(&p);
+        let (en, es, eg) = pick(&e);
+        assert!(pn > 0, "{name}: no {call} events under ptrace:\n{p}");
+        assert_eq!(pn, en, "{name}: {call} events: ptrace {pn}, ebpf {en}");
+        assert_eq!(pg, pn, "{name}: ptrace events without a goroutine");
+        assert_eq!(eg, en, "{name}: ebpf events without a goroutine:\n{e}");
+        assert!(
+            ps.iter()
+                .all(|s| s.iter().any(|f| f.starts_with("main.main"))),
+            "{name}: ptrace stacks do not reach main.main: {ps:?}"
+        );
+        assert_eq!(ps, es, "{name}: the stacks differ");
+    }
+}
