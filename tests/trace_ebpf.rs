@@ -381,7 +381,11 @@ fn ebpf_stacks_equal_ptrace_stacks() {
     let cases: [(&str, &[&str], &str); 4] = [
         ("goroutines-go1.27-linux-amd64", &["4", "20"], "write(3"),
         ("goroutines-go1.19-linux-amd64", &["3", "10"], "write(3"),
-        ("syscall_minimal-go1.27-linux-amd64-stripped", &[], "write(1"),
+        (
+            "syscall_minimal-go1.27-linux-amd64-stripped",
+            &[],
+            "write(1",
+        ),
         ("syscall_minimal-go1.24-linux-amd64-pie", &[], "write(1"),
     ];
     for (name, args, call) in cases {

@@ -36,8 +36,9 @@ pub struct Captured {
     text: OnceCell<(String, String)>,
 }
 
-/// Most stacks kept for reuse; past it the cache starts over, so a
-/// program with endless distinct stacks costs bounded memory.
+/// Most stacks kept for reuse (four times what the kernel remembers, so
+/// every stack it leaves out is here); past it new stacks are unwound
+/// each time, so endless distinct stacks cost bounded memory.
 const MAX_CACHED_STACKS: usize = 1 << 16;
 
 /// State of the stack features for one trace.
@@ -57,7 +58,7 @@ pub struct Stacks {
     open: HashMap<i32, Rc<Captured>>,
     /// Stacks by the backend's stack key (eBPF snapshots), with the pid
     /// they belong to.
-    cache: HashMap<u64, (i32, Rc<Captured>)>,
+    cache: HashMap<u64, Rc<Captured>>,
     /// (group, syscall) -> (calls, errors, time), for --by.
     tally: HashMap<(String, String), (u64, u64, Duration)>,
 }
@@ -182,7 +183,9 @@ impl Stacks {
     /// Forgets `pid`'s mappings (it executed a new program).
     pub fn forget(&mut self, pid: i32) {
         self.unwinder.forget(pid);
-        self.cache.retain(|_, (p, _)| *p != pid);
+        // Cached stacks stay: the kernel leaves out stacks it sent before
+        // (same digest, which covers the process and every word the
+        // unwinder reads), also after an exec of the same program.
     }
 
     /// Takes the stack at a syscall entry and says whether to show it.
@@ -199,7 +202,7 @@ impl Stacks {
             self.depth
         };
         let key = thread.stack_key();
-        let cached = key.and_then(|k| self.cache.get(&k)).map(|(_, c)| c.clone());
+        let cached = key.and_then(|k| self.cache.get(&k)).cloned();
         let c = match cached {
             Some(c) => c,
             None => {
@@ -210,11 +213,11 @@ impl Stacks {
                     end: s.end,
                     text: OnceCell::new(),
                 });
-                if let Some(k) = key {
-                    if self.cache.len() >= MAX_CACHED_STACKS {
-                        self.cache.clear();
-                    }
-                    self.cache.insert(k, (thread.pid(), c.clone()));
+                // Never evicted: the kernel sends each stack in full once
+                // and remembers at most tracer::ebpf::KNOWN_STACKS of them;
+                // past the cap new stacks are simply not kept.
+                if let Some(k) = key.filter(|_| self.cache.len() < MAX_CACHED_STACKS) {
+                    self.cache.insert(k, c.clone());
                 }
                 c
             }

@@ -58,9 +58,11 @@ pub enum Alu {
     Add = 0x00,
     Sub = 0x10,
     Mul = 0x20,
+    Or = 0x40,
     And = 0x50,
     Lsh = 0x60,
     Rsh = 0x70,
+    Xor = 0xa0,
     Mov = 0xb0,
 }
 
@@ -162,6 +164,18 @@ impl Asm {
         // immediate is a map fd to turn into a map pointer.
         self.push(CLASS_LD | MODE_IMM | Size::DW.bits(), dst, 1, 0, fd);
         self.push(0, 0, 0, 0, 0)
+    }
+
+    /// `dst = imm` for a full 64-bit constant (a two-slot instruction).
+    pub fn mov_imm64(&mut self, dst: Reg, imm: u64) -> &mut Self {
+        self.push(
+            CLASS_LD | MODE_IMM | Size::DW.bits(),
+            dst,
+            0,
+            0,
+            imm as u32 as i32,
+        );
+        self.push(0, 0, 0, 0, (imm >> 32) as u32 as i32)
     }
 
     /// Calls helper `id`.

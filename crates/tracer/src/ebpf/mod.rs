@@ -174,6 +174,18 @@ impl Kernel {
             "rh_starts",
         )?;
         let words = Map::create(sys::MAP_HASH, 4, 8, 16384, "rh_words")?;
+        let known = Map::create_with(
+            sys::MAP_HASH,
+            8,
+            8,
+            if opts.stack_depth > 0 {
+                prog::KNOWN_STACKS
+            } else {
+                1
+            },
+            sys::NO_PREALLOC,
+            "rh_known",
+        )?;
         let ring = RingBuf::new(opts.ring_size)?;
         let execve = |name: &str| {
             opts.names
@@ -202,6 +214,7 @@ impl Kernel {
             stats: stats.fd(),
             starts: starts.fd(),
             words: words.fd(),
+            known: known.fd(),
         };
         let bad = |e: String| Error::Os {
             what: "eBPF program",
@@ -245,7 +258,7 @@ impl Kernel {
             tgids,
             stats,
             ring,
-            _maps: vec![syscfg, scratch, starts, words],
+            _maps: vec![syscfg, scratch, starts, words, known],
             _links: links,
         })
     }
@@ -498,27 +511,14 @@ fn parse_syscall(rec: &[u8]) -> Option<Record> {
         captures.push((addr, slot, data));
         off += 16 + ((len + 7) & !7);
     }
-    let mut stack_key = None;
-    let mut stack = None;
+    // The kernel digests what the unwinder reads (registers, frames, the
+    // word at SP, g) and leaves frames and g out of records whose digest
+    // it sent before: the digest is the stack's identity either way.
+    let flags = u32_at(rec, 0);
     let leaf = u64_at(rec, 128);
-    if nframes > 0 || leaf != 0 {
-        // The unwinder reads only the registers, the stack (frame records,
-        // the word at SP, captures inside it) and the captured g: their
-        // digest identifies the stack.
-        let mut h = WordHash(0);
-        for v in [u64::from(pid as u32), ip, sp, bp, g, leaf] {
-            h.add(v);
-        }
-        h.bytes(frames);
-        for &(addr, _, data) in &captures {
-            if addr >= sp && addr - sp < MAX_IMAGE || addr == g {
-                h.add(addr);
-                h.bytes(data);
-            }
-        }
-        stack_key = Some(h.0);
-        stack = Some((sp, leaf, frames.to_vec()));
-    }
+    let stack_key = (flags & prog::KIND_STACK != 0).then(|| u64_at(rec, 152));
+    let stack = (flags & prog::KIND_ELIDED == 0 && (nframes > 0 || leaf != 0))
+        .then(|| (sp, leaf, frames.to_vec()));
     let mut have_g = false;
     for &(addr, slot, data) in &captures {
         if !data.is_empty() {
@@ -572,29 +572,6 @@ fn parse_syscall(rec: &[u8]) -> Option<Record> {
             image: std::cell::OnceCell::new(),
         },
     })
-}
-
-/// A fast 64-bit digest of words (xor, multiply by odd constants, fold
-/// the high half down): enough to tell stacks apart, a few cycles a word.
-struct WordHash(u64);
-
-impl WordHash {
-    fn add(&mut self, v: u64) {
-        let x = (self.0 ^ v).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        self.0 = (x ^ (x >> 29)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    }
-
-    fn bytes(&mut self, b: &[u8]) {
-        self.add(b.len() as u64);
-        let mut words = b.chunks_exact(8);
-        for w in &mut words {
-            self.add(u64::from_ne_bytes(w.try_into().expect("8 bytes")));
-        }
-        let mut tail = [0u8; 8];
-        let rest = words.remainder();
-        tail[..rest.len()].copy_from_slice(rest);
-        self.add(u64::from_ne_bytes(tail));
-    }
 }
 
 /// The stack from SP up to the last frame record, zero where nothing was
@@ -719,7 +696,7 @@ impl State {
 
     fn handle(&mut self, data: &[u8], sink: &mut dyn Sink) {
         self.events += 1;
-        let kind = u32_at(data, 0);
+        let kind = u32_at(data, 0) & 0xff;
         let tid = u32_at(data, 8) as i32;
         let pid = u32_at(data, 12) as i32;
         match kind {
@@ -1182,6 +1159,48 @@ mod tests {
         assert_eq!(t.lost(), 0);
     }
 
+    /// Per write: the stack key and whether the record carried the stack.
+    #[derive(Default)]
+    struct Keys(Vec<(Option<u64>, bool)>);
+
+    impl Sink for Keys {
+        fn syscall_entry(&mut self, t: &dyn Thread, c: &SyscallEntry) -> crate::Control {
+            if c.nr == 1 {
+                let mut b = [0u8; 8];
+                let carried = t.read_memory(c.sp, &mut b).is_ok();
+                self.0.push((t.stack_key(), carried));
+            }
+            crate::Control::Continue
+        }
+    }
+
+    #[test]
+    fn repeated_stacks_are_sent_once() {
+        if available().is_err() {
+            eprintln!("skipped: {:?}", available());
+            return;
+        }
+        let opts = Options {
+            names: vec![(59, "execve"), (231, "exit_group"), (1, "write")],
+            stack_depth: 16,
+            ..Options::default()
+        };
+        let script = "i=0; while [ $i -lt 50 ]; do echo hi; i=$((i+1)); done >/dev/null";
+        let mut t =
+            EbpfTracer::spawn(OsStr::new("/bin/sh"), &["-c".into(), script.into()], &opts).unwrap();
+        let mut sink = Keys::default();
+        t.run(&mut sink).unwrap();
+        assert_eq!(sink.0.len(), 50, "{:?}", sink.0);
+        let mut seen = HashSet::new();
+        for &(key, carried) in &sink.0 {
+            let key = key.expect("every stack record has a digest");
+            // The first record of a stack carries it; repeats leave it out.
+            assert_eq!(carried, seen.insert(key), "{:?}", sink.0);
+        }
+        assert!(seen.len() < 10, "the loop's writes share stacks: {seen:?}");
+        assert_eq!(t.lost(), 0);
+    }
+
     #[test]
     fn programs_assemble() {
         let m = prog::MapFds {
@@ -1192,6 +1211,7 @@ mod tests {
             stats: 7,
             starts: 8,
             words: 9,
+            known: 10,
         };
         for (depth, timing, follow) in [(0, false, true), (32, true, false)] {
             let s = prog::Settings {

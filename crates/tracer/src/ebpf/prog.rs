@@ -45,7 +45,16 @@ pub const EV_EXIT: u32 = 4;
 pub const EV_SIGNAL: u32 = 5;
 
 /// Header bytes of a syscall record before the frames.
-pub const HDR: usize = 152;
+pub const HDR: usize = 160;
+/// Kind flag: the record carries a stack digest at offset 152.
+pub const KIND_STACK: u32 = 0x100;
+/// Kind flag: the frames and `g` were left out because an earlier record
+/// with the same digest carried them (user space keeps every stack it
+/// was sent whose digest the kernel remembers).
+pub const KIND_ELIDED: u32 = 0x200;
+/// Stack digests the kernel remembers as sent; past this many, records
+/// carry their frames again.
+pub const KNOWN_STACKS: u32 = 16384;
 /// Bytes per frame record (fp, saved fp, return address).
 pub const FRAME: usize = 24;
 /// Highest offset a capture record may start at.
@@ -95,6 +104,8 @@ const CN: i16 = -200;
 const AOFF: i16 = -208;
 const VAL: i16 = -216;
 const TMP: i16 = -224;
+const HASH: i16 = -232;
+const GOFF: i16 = -240;
 
 /// Offsets in x86-64 `struct pt_regs`.
 pub mod regs {
@@ -132,6 +143,8 @@ pub struct MapFds {
     pub starts: i32,
     /// tid -> u32 at a value-result argument at entry.
     pub words: i32,
+    /// Stack digests sent in full (see [`KIND_ELIDED`]).
+    pub known: i32,
 }
 
 /// What the programs are built for.
@@ -201,11 +214,20 @@ fn epilogue(a: &mut Asm) {
 /// Sends `len` bytes at `r2` (already set) to the ring buffer, counting
 /// a failure as lost.
 fn output(a: &mut Asm, m: &MapFds, tag: &str) {
+    output_then(a, m, tag, |_| {});
+}
+
+/// [`output`], running `sent` only when the record went out.
+fn output_then(a: &mut Asm, m: &MapFds, tag: &str, sent: impl FnOnce(&mut Asm)) {
     let ok = format!("{tag}_sent");
+    let lost = format!("{tag}_lost");
     a.load_map(R1, m.events)
         .mov_imm(R4, 1) // BPF_RB_NO_WAKEUP: user space polls
         .call(helper::RINGBUF_OUTPUT)
-        .jmp_imm(Cond::Eq, R0, 0, &ok)
+        .jmp_imm(Cond::Ne, R0, 0, &lost);
+    sent(a);
+    a.ja(&ok)
+        .label(&lost)
         .store_imm(Size::W, FP, KEY, 0)
         .load_map(R1, m.stats)
         .mov(R2, FP)
@@ -366,13 +388,14 @@ fn header(a: &mut Asm, kind: u32) {
         .store_imm(Size::DW, R8, 88, 0)
         .store_imm(Size::DW, R8, 128, 0)
         .store_imm(Size::DW, R8, 136, 0)
-        .store_imm(Size::DW, R8, 144, 0);
+        .store_imm(Size::DW, R8, 144, 0)
+        .store_imm(Size::DW, R8, 152, 0);
 }
 
 /// The frame-pointer chain from the saved BP, the word at SP (a
 /// frameless leaf's return address) and the start of `g`. Leaves the
 /// capture offset in r7.
-fn stack(a: &mut Asm, s: &Settings) {
+fn stack(a: &mut Asm, s: &Settings, m: &MapFds, digest: bool) {
     a.mov_imm(R7, HDR as i32);
     if s.stack_depth == 0 {
         return;
@@ -402,9 +425,73 @@ fn stack(a: &mut Asm, s: &Settings) {
     a.label("walked");
     forget_r7(a);
     if s.g_bytes > 0 {
-        a.load(Size::DW, R3, R8, 120).mov_imm(R2, s.g_bytes as i32);
+        a.store(Size::DW, FP, GOFF, R7)
+            .load(Size::DW, R3, R8, 120)
+            .mov_imm(R2, s.g_bytes as i32);
         capture(a, "g", SLOT_G, false);
     }
+    if digest {
+        stack_digest(a, s, m);
+    }
+}
+
+/// One word (r2) into the digest in r1 (r5 holds the multiplier, r4 is
+/// clobbered): xor, multiply, fold the high half down.
+fn mix(a: &mut Asm) {
+    a.alu_reg(Alu::Xor, R1, R2)
+        .alu_reg(Alu::Mul, R1, R5)
+        .mov(R4, R1)
+        .alu_imm(Alu::Rsh, R4, 29)
+        .alu_reg(Alu::Xor, R1, R4);
+}
+
+/// Digests everything user space unwinds from (tgid, ip, sp, bp, g, the
+/// word at SP, the frame records, the `g` bytes) into offset 152, and
+/// leaves the frames and `g` out of the record when an earlier record
+/// with the same digest carried them (r7 back to the header's end).
+fn stack_digest(a: &mut Asm, s: &Settings, m: &MapFds) {
+    a.mov_imm64(R5, 0x9e37_79b9_7f4a_7c15)
+        .load(Size::DW, R1, FP, PT)
+        .alu_imm(Alu::Rsh, R1, 32);
+    for off in [96, 104, 112, 120, 128] {
+        a.load(Size::DW, R2, R8, off);
+        mix(a);
+    }
+    a.load(Size::W, R6, R8, 4);
+    for i in 0..s.stack_depth as i16 {
+        a.jmp_imm(Cond::Le, R6, i as i32, "digest_frames");
+        for w in 0..3 {
+            a.load(Size::DW, R2, R8, HDR as i16 + FRAME as i16 * i + 8 * w);
+            mix(a);
+        }
+    }
+    a.label("digest_frames");
+    if s.g_bytes > 0 {
+        a.load(Size::DW, R3, FP, GOFF)
+            .jmp_imm(Cond::Gt, R3, OFF_MAX, "digest_g")
+            .alu_reg(Alu::Add, R3, R8);
+        for k in 0..(16 + s.g_bytes as i16) / 8 {
+            a.load(Size::DW, R2, R3, 8 * k);
+            mix(a);
+        }
+        a.label("digest_g");
+    }
+    a.store(Size::DW, R8, 152, R1)
+        .store(Size::DW, FP, HASH, R1)
+        .load(Size::W, R1, R8, 0)
+        .alu_imm(Alu::Or, R1, KIND_STACK as i32)
+        .store(Size::W, R8, 0, R1)
+        .load_map(R1, m.known)
+        .mov(R2, FP)
+        .alu_imm(Alu::Add, R2, HASH as i32)
+        .call(helper::MAP_LOOKUP)
+        .jmp_imm(Cond::Eq, R0, 0, "digest_new")
+        .load(Size::W, R1, R8, 0)
+        .alu_imm(Alu::Or, R1, KIND_ELIDED as i32)
+        .store(Size::W, R8, 0, R1)
+        .store_imm(Size::W, R8, 4, 0)
+        .mov_imm(R7, HDR as i32)
+        .label("digest_new");
 }
 
 /// Reads the user registers (`ctx->args[0]`) to REGS; jumps to `out` on
@@ -443,11 +530,27 @@ fn scratch(a: &mut Asm, m: &MapFds) {
         .mov(R8, R0);
 }
 
-fn send_record(a: &mut Asm, m: &MapFds) {
+fn send_record(a: &mut Asm, m: &MapFds, s: &Settings, digest: bool) {
     a.jmp_imm(Cond::Gt, R7, SCRATCH as i32, "out")
         .mov(R2, R8)
         .mov(R3, R7);
-    output(a, m, "rec");
+    output_then(a, m, "rec", |a| {
+        if s.stack_depth == 0 || !digest {
+            return;
+        }
+        // A stack sent in full: later records with its digest leave it out.
+        a.load(Size::W, R1, R8, 0)
+            .alu_imm(Alu::And, R1, (KIND_STACK | KIND_ELIDED) as i32)
+            .jmp_imm(Cond::Ne, R1, KIND_STACK as i32, "rec_sent")
+            .store_imm(Size::DW, FP, VAL, 1)
+            .load_map(R1, m.known)
+            .mov(R2, FP)
+            .alu_imm(Alu::Add, R2, HASH as i32)
+            .mov(R3, FP)
+            .alu_imm(Alu::Add, R3, VAL as i32)
+            .mov_imm(R4, 1) // BPF_NOEXIST
+            .call(helper::MAP_UPDATE);
+    });
 }
 
 /// `raw_tracepoint/sys_exit`: args = (struct pt_regs *, long ret).
@@ -502,9 +605,9 @@ pub fn sys_exit(m: &MapFds, s: &Settings) -> Result<Vec<Insn>, String> {
             .call(helper::MAP_DELETE)
             .label("no_start");
     }
-    stack(&mut a, s);
+    stack(&mut a, s, m, true);
     table_captures(&mut a, s, false);
-    send_record(&mut a, m);
+    send_record(&mut a, m, s, true);
     epilogue(&mut a);
     a.finish()
 }
@@ -570,9 +673,10 @@ pub fn sys_enter(m: &MapFds, s: &Settings) -> Result<Vec<Insn>, String> {
     scratch(&mut a, m);
     header(&mut a, EV_ENTRY);
     a.store_imm(Size::DW, R8, 72, 0);
-    stack(&mut a, s);
+    // Rare calls (execve, exit_group): no digest, a smaller program.
+    stack(&mut a, s, m, false);
     table_captures(&mut a, s, true);
-    send_record(&mut a, m);
+    send_record(&mut a, m, s, false);
     epilogue(&mut a);
     a.finish()
 }
