@@ -1023,7 +1023,7 @@ fn build_report(
     let raw_args = cap.entry.args.to_vec();
     let (sc_name, args, ret, text) = match &call {
         Some(c) => (
-            c.name.clone(),
+            c.name.to_string(),
             c.args
                 .iter()
                 .map(render::strace::format_arg)

@@ -237,12 +237,26 @@ impl Memory for Mem<'_> {
     }
 }
 
-/// Per-thread state between a syscall's entry and exit.
+/// Per-thread state between a syscall's entry and exit. A thread keeps
+/// its slot from call to call, so decoding reuses its buffers and moves
+/// nothing; `active` says whether a call is in progress.
 struct InCall {
     pending: Pending,
     /// CLOCK_MONOTONIC at entry, for -T and -c.
     started: Option<Duration>,
     at: Option<SystemTime>,
+    active: bool,
+}
+
+impl InCall {
+    fn idle() -> InCall {
+        InCall {
+            pending: Pending::default(),
+            started: None,
+            at: None,
+            active: false,
+        }
+    }
 }
 
 /// Where lines go: one stream (stderr or -o FILE) or, with -ff, one file
@@ -251,15 +265,72 @@ struct Stream {
     w: BufWriter<Box<dyn Write>>,
     printer: Printer,
     flush_each: bool,
+    /// Text of the event being printed, reused so that a line costs no
+    /// allocation (the eBPF backend must keep up with its ring buffer).
+    buf: Vec<u8>,
 }
 
 impl Stream {
+    fn new(w: BufWriter<Box<dyn Write>>, printer: Printer, flush_each: bool) -> Stream {
+        Stream {
+            w,
+            printer,
+            flush_each,
+            buf: Vec::with_capacity(256),
+        }
+    }
+
+    /// Writes and empties `buf`.
+    fn put_buf(&mut self) -> std::io::Result<()> {
+        let r = self.put_bytes();
+        self.buf.clear();
+        r
+    }
+
+    fn put_bytes(&mut self) -> std::io::Result<()> {
+        self.w.write_all(&self.buf)?;
+        if self.flush_each && self.buf.ends_with(b"\n") {
+            self.w.flush()?;
+        }
+        Ok(())
+    }
+
     fn put(&mut self, text: &str) -> std::io::Result<()> {
         self.w.write_all(text.as_bytes())?;
         if self.flush_each && text.ends_with('\n') {
             self.w.flush()?;
         }
         Ok(())
+    }
+}
+
+/// Maps keyed by thread id, looked up twice per syscall: SipHash's
+/// resistance to chosen keys buys nothing for kernel-assigned ids, a
+/// multiply-rotate hash is several times cheaper.
+type TidMap<V> = HashMap<i32, V, std::hash::BuildHasherDefault<TidHasher>>;
+
+#[derive(Default, Clone, Copy)]
+struct TidHasher(u64);
+
+impl TidHasher {
+    fn mix(&mut self, v: u64) {
+        self.0 = (self.0.rotate_left(5) ^ v).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl std::hash::Hasher for TidHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.mix(u64::from(b));
+        }
+    }
+
+    fn write_i32(&mut self, v: i32) {
+        self.mix(u64::from(v as u32));
     }
 }
 
@@ -289,9 +360,9 @@ struct Output {
     per_thread_files: Option<PathBuf>,
     bare_prefix: bool,
     main: Option<Stream>,
-    files: HashMap<i32, Stream>,
-    calls: HashMap<i32, InCall>,
-    tally: HashMap<String, Tally>,
+    files: TidMap<Stream>,
+    calls: TidMap<InCall>,
+    tally: HashMap<std::borrow::Cow<'static, str>, Tally>,
     /// Threads currently traced, for strace's `[pid N]` rule.
     live: usize,
     error: Option<std::io::Error>,
@@ -324,11 +395,11 @@ impl Output {
                 ),
                 None => (Box::new(std::io::stderr()), std::io::stderr().is_terminal()),
             };
-            Some(Stream {
-                w: BufWriter::with_capacity(1 << 16, w),
-                printer: Printer::default(),
+            Some(Stream::new(
+                BufWriter::with_capacity(1 << 16, w),
+                Printer::default(),
                 flush_each,
-            })
+            ))
         };
         Ok(Output {
             wanted_rest: wanted.iter().all(|w| *w),
@@ -358,8 +429,8 @@ impl Output {
             per_thread_files,
             bare_prefix: args.follow == 1 && args.output.is_some(),
             main,
-            files: HashMap::new(),
-            calls: HashMap::new(),
+            files: TidMap::default(),
+            calls: TidMap::default(),
             tally: HashMap::new(),
             live: 0,
             error: None,
@@ -384,11 +455,11 @@ impl Output {
                 name.push(format!(".{tid}"));
                 match File::create(&name) {
                     Ok(f) => {
-                        slot.insert(Stream {
-                            w: BufWriter::new(Box::new(f)),
-                            printer: Printer::new(line),
-                            flush_each: false,
-                        });
+                        slot.insert(Stream::new(
+                            BufWriter::new(Box::new(f)),
+                            Printer::new(line),
+                            false,
+                        ));
                     }
                     Err(e) => {
                         self.error.get_or_insert(e);
@@ -401,6 +472,18 @@ impl Output {
         let s = self.main.as_mut()?;
         s.printer.opts = line;
         Some(s)
+    }
+
+    /// Lets `render` append to the stream's reused buffer, then writes it.
+    fn emit(&mut self, tid: i32, render: impl FnOnce(&mut Printer, &mut Vec<u8>)) {
+        let Some(s) = self.stream(tid) else {
+            return;
+        };
+        s.buf.clear();
+        render(&mut s.printer, &mut s.buf);
+        if let Err(e) = s.put_buf() {
+            self.error.get_or_insert(e);
+        }
     }
 
     fn put(&mut self, tid: i32, text: &str) {
@@ -531,6 +614,10 @@ impl Output {
             self.json_line(tid, &ev);
             return;
         }
+        if self.stacks.is_none() {
+            self.emit(tid, |p, out| p.exit_to(out, tid, call, at, took));
+            return;
+        }
         let text = match self.stream(tid) {
             Some(s) => s.printer.exit(tid, call, at, took),
             None => return,
@@ -560,7 +647,7 @@ impl Output {
                 .tally
                 .iter()
                 .map(|(name, t)| SummaryRow {
-                    name: name.clone(),
+                    name: name.to_string(),
                     calls: t.calls,
                     errors: t.errors,
                     seconds: t.time.as_secs_f64(),
@@ -719,45 +806,41 @@ impl Sink for Output {
             args: call.args,
             sp: call.sp,
         };
-        let pending = syscalls::decode_entry(&self.ctx(&mem, resolver), &entry);
+        // The map is taken out while the call in it is printed.
+        let mut calls = std::mem::take(&mut self.calls);
+        let slot = calls.entry(tid).or_insert_with(InCall::idle);
+        syscalls::decode_entry_into(&self.ctx(&mem, resolver), &entry, &mut slot.pending);
         let at = self.event_at(thread);
         if !self.summary && !self.json {
-            let text = match self.stream(tid) {
-                Some(s) => s.printer.entry(tid, pending.call(), at),
-                None => String::new(),
-            };
-            self.put(tid, &text);
+            self.emit(tid, |p, out| p.entry_to(out, tid, slot.pending.call(), at));
         }
-        let started = self.event_clock(thread);
-        self.calls.insert(
-            tid,
-            InCall {
-                pending,
-                started,
-                at,
-            },
-        );
+        slot.started = self.event_clock(thread);
+        slot.at = at;
+        slot.active = true;
+        self.calls = calls;
         Control::Continue
     }
 
     fn syscall_exit(&mut self, thread: &dyn Thread, call: &SyscallExit) -> Control {
         let tid = thread.tid();
-        let Some(c) = self.calls.remove(&tid) else {
-            return Control::Continue;
-        };
-        if call.entry.map(|e| e.nr) != Some(c.pending.entry().nr) {
-            return Control::Continue;
+        let mut calls = std::mem::take(&mut self.calls);
+        if let Some(c) = calls.get_mut(&tid).filter(|c| c.active) {
+            c.active = false;
+            if call.entry.map(|e| e.nr) == Some(c.pending.entry().nr) {
+                let pid = thread.pid();
+                let took = c
+                    .started
+                    .zip(self.event_clock(thread))
+                    .map(|(s, e)| e.saturating_sub(s));
+                let mem = Mem(thread);
+                let resolve = move |fd: i32| fd_link(pid, fd);
+                let resolver: Option<syscalls::FdResolver<'_>> = self.fd_paths.then_some(&resolve);
+                let ctx = self.ctx(&mem, resolver);
+                syscalls::decode_exit_in_place(&ctx, &mut c.pending, call.rval);
+                self.finished(tid, pid, c.pending.call(), c.at, took);
+            }
         }
-        let pid = thread.pid();
-        let took = c
-            .started
-            .zip(self.event_clock(thread))
-            .map(|(s, e)| e.saturating_sub(s));
-        let mem = Mem(thread);
-        let resolve = move |fd: i32| fd_link(pid, fd);
-        let resolver: Option<syscalls::FdResolver<'_>> = self.fd_paths.then_some(&resolve);
-        let done = syscalls::decode_exit(&self.ctx(&mem, resolver), c.pending, call.rval);
-        self.finished(tid, pid, &done, c.at, took);
+        self.calls = calls;
         Control::Continue
     }
 
@@ -795,7 +878,7 @@ impl Sink for Output {
         if former_tid != tid {
             // The executing thread took the leader's tid; its execve
             // finishes under that tid.
-            if let Some(c) = self.calls.remove(&former_tid) {
+            if let Some(c) = self.calls.remove(&former_tid).filter(|c| c.active) {
                 self.calls.insert(tid, c);
             }
             if self.quiet < 2 && !self.json && !self.summary {
@@ -819,7 +902,7 @@ impl Sink for Output {
     }
 
     fn exited(&mut self, tid: i32, pid: i32, how: ExitKind, _in_syscall: Option<&SyscallEntry>) {
-        if let Some(c) = self.calls.remove(&tid) {
+        if let Some(c) = self.calls.remove(&tid).filter(|c| c.active) {
             let took = c
                 .started
                 .map(|s| tracer::clock::monotonic().saturating_sub(s));

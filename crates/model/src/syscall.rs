@@ -10,6 +10,8 @@
 //! - [`ProcessExit`]: how a thread or process ended.
 //! - [`SummaryRow`]: one line of a `-c` summary.
 
+use std::borrow::Cow;
+
 use serde::{Serialize, Serializer};
 
 /// One argument (or struct field, or array element) as a decoder
@@ -154,8 +156,10 @@ pub enum Ret {
 pub struct Call {
     /// Syscall number on the traced thread's architecture.
     pub nr: u64,
-    /// Name (`openat`), or `syscall_0x1ad` for numbers no table knows.
-    pub name: String,
+    /// Name (`openat`), or `syscall_0x1ad` for numbers no table knows;
+    /// borrowed from the syscall table in the usual case, so decoding a
+    /// call does not allocate its name.
+    pub name: Cow<'static, str>,
     /// Arguments in order, entry-phase ones first.
     pub args: Vec<Arg>,
     /// How many of `args` were known at entry; the rest were decoded at exit.

@@ -80,20 +80,27 @@ impl Printer {
     /// Text for a syscall-entry stop: the start of the line, left open
     /// (no newline) until the same thread's exit or another event.
     pub fn entry(&mut self, tid: i32, call: &Call, at: Option<SystemTime>) -> String {
-        let mut out = self.close_other(tid);
+        let mut out = Vec::with_capacity(LINE_CAPACITY);
+        self.entry_to(&mut out, tid, call, at);
+        into_string(out)
+    }
+
+    /// [`Printer::entry`] appending to `out`, so a tracer can reuse one
+    /// buffer for every event instead of allocating a line each time.
+    pub fn entry_to(&mut self, out: &mut Vec<u8>, tid: i32, call: &Call, at: Option<SystemTime>) {
+        self.close_other(out, tid);
         let start = out.len();
-        self.leader(&mut out, tid, at);
-        out.push_str(&call.name);
-        out.push('(');
-        push_joined(&mut out, &call.args[..call.entry_args.min(call.args.len())]);
+        self.leader(out, tid, at);
+        out.extend_from_slice(call.name.as_bytes());
+        out.push(b'(');
+        push_joined(out, &call.args[..call.entry_args.min(call.args.len())]);
         if call.deferred && !call.exit_sep && call.entry_args > 0 {
-            out.push_str(", ");
+            out.extend_from_slice(b", ");
         }
         self.open = Some(OpenLine {
             tid,
             col: char_count(&out[start..]),
         });
-        out
     }
 
     /// Text for a syscall-exit stop of a call whose entry was printed with
@@ -106,40 +113,53 @@ impl Printer {
         at: Option<SystemTime>,
         took: Option<Duration>,
     ) -> String {
+        let mut out = Vec::with_capacity(LINE_CAPACITY);
+        self.exit_to(&mut out, tid, call, at, took);
+        into_string(out)
+    }
+
+    /// [`Printer::exit`] appending to `out`.
+    pub fn exit_to(
+        &mut self,
+        out: &mut Vec<u8>,
+        tid: i32,
+        call: &Call,
+        at: Option<SystemTime>,
+        took: Option<Duration>,
+    ) {
         let exit_args = call.args.get(call.entry_args..).unwrap_or(&[]);
         let lost = call.deferred && exit_args.is_empty() && call.ret == Some(Ret::Unknown);
-        let mut out;
         let mut col;
         match self.open.take() {
             Some(open) if open.tid == tid => {
-                out = String::new();
                 col = open.col;
                 if call.deferred && call.exit_sep && !exit_args.is_empty() {
-                    out.push_str(", ");
+                    out.extend_from_slice(b", ");
                 }
             }
             other => {
                 self.open = other;
-                out = self.close_other(tid);
+                self.close_other(out, tid);
                 let start = out.len();
-                self.leader(&mut out, tid, at);
-                let _ = write!(out, "<... {} resumed>", call.name);
+                self.leader(out, tid, at);
+                out.extend_from_slice(b"<... ");
+                out.extend_from_slice(call.name.as_bytes());
+                out.extend_from_slice(b" resumed>");
                 if call.deferred && call.exit_sep && !exit_args.is_empty() {
-                    out.push_str(", ");
+                    out.extend_from_slice(b", ");
                 }
                 col = char_count(&out[start..]);
             }
         }
         let before = out.len();
         if lost {
-            out.push_str(" <unfinished ...>");
+            out.extend_from_slice(b" <unfinished ...>");
         } else {
-            push_joined(&mut out, exit_args);
+            push_joined(out, exit_args);
         }
-        out.push(')');
+        out.push(b')');
         col += char_count(&out[before..]);
-        self.finish_result(&mut out, col, call.ret.as_ref(), took);
-        out
+        self.finish_result(out, col, call.ret.as_ref(), took);
     }
 
     /// A whole call on one line (entry and exit with nothing in between),
@@ -151,23 +171,38 @@ impl Printer {
         at: Option<SystemTime>,
         took: Option<Duration>,
     ) -> String {
-        let mut out = self.close_other(tid);
+        let mut out = Vec::with_capacity(LINE_CAPACITY);
+        self.line_to(&mut out, tid, call, at, took);
+        into_string(out)
+    }
+
+    /// [`Printer::line`] appending to `out`.
+    pub fn line_to(
+        &mut self,
+        out: &mut Vec<u8>,
+        tid: i32,
+        call: &Call,
+        at: Option<SystemTime>,
+        took: Option<Duration>,
+    ) {
+        self.close_other(out, tid);
         self.open = None;
         let start = out.len();
-        self.leader(&mut out, tid, at);
-        out.push_str(&call.name);
-        out.push('(');
-        push_joined(&mut out, &call.args);
-        out.push(')');
+        self.leader(out, tid, at);
+        out.extend_from_slice(call.name.as_bytes());
+        out.push(b'(');
+        push_joined(out, &call.args);
+        out.push(b')');
         let col = char_count(&out[start..]);
-        self.finish_result(&mut out, col, call.ret.as_ref(), took);
-        out
+        self.finish_result(out, col, call.ret.as_ref(), took);
     }
 
     /// `--- SIGURG {si_signo=SIGURG, ...} ---` or `--- stopped by SIGSTOP ---`.
     pub fn signal(&mut self, tid: i32, sig: &Signal, at: Option<SystemTime>) -> String {
-        let mut out = self.close_any();
-        self.leader(&mut out, tid, at);
+        let mut start = Vec::new();
+        self.close_any(&mut start);
+        self.leader(&mut start, tid, at);
+        let mut out = into_string(start);
         if sig.stopped {
             let _ = writeln!(out, "--- stopped by {} ---", sig.name);
         } else {
@@ -185,93 +220,155 @@ impl Printer {
 
     /// `+++ exited with 7 +++` or `+++ killed by SIGKILL (core dumped) +++`.
     pub fn exited(&mut self, tid: i32, how: &ProcessExit, at: Option<SystemTime>) -> String {
-        let mut out = self.close_any();
+        let mut out = Vec::new();
+        self.close_any(&mut out);
         self.leader(&mut out, tid, at);
-        out.push_str(&format_exit(how));
-        out.push('\n');
-        out
+        out.extend_from_slice(format_exit(how).as_bytes());
+        out.push(b'\n');
+        into_string(out)
     }
 
     /// Closes a line left open (` <unfinished ...>`), e.g. at the end of
     /// the trace or before text that is not an event.
     pub fn flush(&mut self) -> String {
-        self.close_any()
+        let mut out = Vec::new();
+        self.close_any(&mut out);
+        into_string(out)
     }
 
-    fn close_other(&mut self, tid: i32) -> String {
+    fn close_other(&mut self, out: &mut Vec<u8>, tid: i32) {
         match &self.open {
-            Some(o) if o.tid != tid => self.close_any(),
+            Some(o) if o.tid != tid => self.close_any(out),
             Some(_) => {
                 // The same thread's line is open: its call was abandoned
                 // (e.g. exec, or a second entry without exit); end it.
                 self.open = None;
-                " <unfinished ...>\n".to_string()
+                out.extend_from_slice(UNFINISHED_EOL.as_bytes());
             }
-            None => String::new(),
+            None => {}
         }
     }
 
-    fn close_any(&mut self) -> String {
-        match self.open.take() {
-            Some(_) => " <unfinished ...>\n".to_string(),
-            None => String::new(),
+    fn close_any(&mut self, out: &mut Vec<u8>) {
+        if self.open.take().is_some() {
+            out.extend_from_slice(UNFINISHED_EOL.as_bytes());
         }
     }
 
-    fn leader(&self, out: &mut String, tid: i32, at: Option<SystemTime>) {
+    fn leader(&self, out: &mut Vec<u8>, tid: i32, at: Option<SystemTime>) {
         match self.opts.prefix {
             PidPrefix::None => {}
             PidPrefix::Bare => {
-                let _ = write!(out, "{tid:<5} ");
+                push_padded_int(out, i64::from(tid), 5, false);
+                out.push(b' ');
             }
             PidPrefix::Bracket => {
-                let _ = write!(out, "[pid {tid:>5}] ");
+                out.extend_from_slice(b"[pid ");
+                push_padded_int(out, i64::from(tid), 5, true);
+                out.extend_from_slice(b"] ");
             }
         }
         if let Some(at) = at {
-            out.push_str(&format_time(self.opts.time, at, self.opts.utc_offset_secs));
+            push_time(out, self.opts.time, at, self.opts.utc_offset_secs);
         }
     }
 
     fn finish_result(
         &self,
-        out: &mut String,
+        out: &mut Vec<u8>,
         col: usize,
         ret: Option<&Ret>,
         took: Option<Duration>,
     ) {
         // strace prints ") ", then pads to the result column.
-        out.push(' ');
-        for _ in (col + 1)..RESULT_COLUMN {
-            out.push(' ');
+        out.push(b' ');
+        let pad = RESULT_COLUMN.saturating_sub(col + 1);
+        push_spaces(out, pad);
+        out.extend_from_slice(b"= ");
+        match ret {
+            Some(r) => push_ret(out, r),
+            None => out.push(b'?'),
         }
-        out.push_str("= ");
-        out.push_str(&ret.map_or_else(|| "?".to_string(), format_ret));
         if self.opts.durations {
             if let Some(d) = took {
-                let _ = write!(out, " <{}.{:06}>", d.as_secs(), d.subsec_micros());
+                out.extend_from_slice(b" <");
+                push_u64(out, d.as_secs());
+                out.push(b'.');
+                push_zero_padded(out, u64::from(d.subsec_micros()), 6);
+                out.push(b'>');
             }
         }
-        out.push('\n');
+        out.push(b'\n');
     }
 }
 
-fn char_count(s: &str) -> usize {
-    s.chars().count()
+/// Room for a typical line, so building one costs a single allocation.
+const LINE_CAPACITY: usize = 128;
+
+/// What closes a line another event interrupts.
+const UNFINISHED_EOL: &str = " <unfinished ...>\n";
+
+/// Enough blanks to pad any line to [`RESULT_COLUMN`].
+const SPACES: &[u8; RESULT_COLUMN] = &[b' '; RESULT_COLUMN];
+
+/// `n` blanks (at most [`RESULT_COLUMN`], all any padding needs).
+fn push_spaces(out: &mut Vec<u8>, n: usize) {
+    out.extend_from_slice(&SPACES[..n.min(SPACES.len())]);
+}
+
+/// Columns taken by UTF-8 text: every byte that does not continue a
+/// multi-byte character starts one.
+fn char_count(s: &[u8]) -> usize {
+    if s.is_ascii() {
+        s.len()
+    } else {
+        s.iter().filter(|&&b| b & 0xc0 != 0x80).count()
+    }
+}
+
+/// The printer only appends `str`s and ASCII, so its bytes are UTF-8.
+fn into_string(bytes: Vec<u8>) -> String {
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
 /// The timestamp text (with its trailing space) for `-t`, `-tt`, `-ttt`.
 pub fn format_time(fmt: TimeFormat, at: SystemTime, utc_offset_secs: i64) -> String {
+    let mut out = Vec::new();
+    push_time(&mut out, fmt, at, utc_offset_secs);
+    into_string(out)
+}
+
+fn push_time(out: &mut Vec<u8>, fmt: TimeFormat, at: SystemTime, utc_offset_secs: i64) {
     let since = at.duration_since(UNIX_EPOCH).unwrap_or_default();
     let secs = since.as_secs() as i64;
-    let micros = since.subsec_micros();
-    let local = secs.saturating_add(utc_offset_secs).rem_euclid(86_400);
+    let micros = u64::from(since.subsec_micros());
+    let local = secs.saturating_add(utc_offset_secs).rem_euclid(86_400) as u64;
     let (h, m, s) = (local / 3600, local / 60 % 60, local % 60);
+    let clock = |out: &mut Vec<u8>| {
+        push_zero_padded(out, h, 2);
+        out.push(b':');
+        push_zero_padded(out, m, 2);
+        out.push(b':');
+        push_zero_padded(out, s, 2);
+    };
     match fmt {
-        TimeFormat::None => String::new(),
-        TimeFormat::Seconds => format!("{h:02}:{m:02}:{s:02} "),
-        TimeFormat::Micros => format!("{h:02}:{m:02}:{s:02}.{micros:06} "),
-        TimeFormat::Epoch => format!("{secs}.{micros:06} "),
+        TimeFormat::None => {}
+        TimeFormat::Seconds => {
+            clock(out);
+            out.push(b' ');
+        }
+        TimeFormat::Micros => {
+            clock(out);
+            out.push(b'.');
+            push_zero_padded(out, micros, 6);
+            out.push(b' ');
+        }
+        TimeFormat::Epoch => {
+            push_i64(out, secs);
+            out.push(b'.');
+            push_zero_padded(out, micros, 6);
+            out.push(b' ');
+        }
     }
 }
 
@@ -292,9 +389,9 @@ pub fn format_exit(how: &ProcessExit) -> String {
 /// All arguments of a call, comma-separated, as between strace's
 /// parentheses (the JSON `text` field).
 pub fn format_args(call: &Call) -> String {
-    let mut out = String::new();
+    let mut out = Vec::with_capacity(LINE_CAPACITY);
     push_joined(&mut out, &call.args);
-    out
+    into_string(out)
 }
 
 /// A whole call without pid, time or padding: `write(1, "hi\n", 3) = 3`.
@@ -311,26 +408,43 @@ pub fn format_call(call: &Call) -> String {
 
 /// A result as strace prints it after `= `.
 pub fn format_ret(ret: &Ret) -> String {
+    let mut out = Vec::new();
+    push_ret(&mut out, ret);
+    into_string(out)
+}
+
+fn push_ret(out: &mut Vec<u8>, ret: &Ret) {
     match ret {
         Ret::Value { value, note } => {
-            let mut s = format_arg(value);
+            push_arg(out, value);
             if let Some(n) = note {
-                let _ = write!(s, " ({n})");
+                out.extend_from_slice(b" (");
+                out.extend_from_slice(n.as_bytes());
+                out.push(b')');
             }
-            s
         }
-        Ret::Error { name, message, .. } if name.starts_with("ERESTART") => {
-            format!("? {name} ({message})")
+        Ret::Error { name, message, .. } => {
+            out.extend_from_slice(
+                if name.starts_with("ERESTART") {
+                    "? "
+                } else {
+                    "-1 "
+                }
+                .as_bytes(),
+            );
+            out.extend_from_slice(name.as_bytes());
+            out.extend_from_slice(b" (");
+            out.extend_from_slice(message.as_bytes());
+            out.push(b')');
         }
-        Ret::Error { name, message, .. } => format!("-1 {name} ({message})"),
-        Ret::Unknown => "?".to_string(),
+        Ret::Unknown => out.push(b'?'),
     }
 }
 
-fn push_joined(out: &mut String, args: &[Arg]) {
+fn push_joined(out: &mut Vec<u8>, args: &[Arg]) {
     for (i, a) in args.iter().enumerate() {
         if i > 0 {
-            out.push_str(", ");
+            out.extend_from_slice(b", ");
         }
         push_arg(out, a);
     }
@@ -338,179 +452,287 @@ fn push_joined(out: &mut String, args: &[Arg]) {
 
 /// One argument as strace prints it.
 pub fn format_arg(arg: &Arg) -> String {
-    let mut out = String::new();
+    let mut out = Vec::new();
     push_arg(&mut out, arg);
-    out
+    into_string(out)
 }
 
-fn push_hex(out: &mut String, v: u64) {
-    if v == 0 {
-        out.push('0');
-    } else {
-        let _ = write!(out, "{v:#x}");
+/// Appends ASCII bytes: digits, or tracee bytes already known to be
+/// printable ASCII.
+fn push_ascii(out: &mut Vec<u8>, bytes: &[u8]) {
+    out.extend_from_slice(bytes);
+}
+
+/// Appends a few digits byte by byte: for one to twenty bytes this beats
+/// a call to `memcpy`, which is what copying a slice of unknown length
+/// becomes.
+fn push_digits(out: &mut Vec<u8>, digits: &[u8]) {
+    out.reserve(digits.len());
+    for &d in digits {
+        out.push(d);
     }
 }
 
-fn push_arg(out: &mut String, arg: &Arg) {
+/// The digits of `v` in `radix` (2..=16), lower case, right-aligned in a
+/// buffer big enough for any u64 in octal; returns where they start.
+fn digits(mut v: u64, radix: u64, buf: &mut [u8; 22]) -> usize {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = DIGITS[(v % radix) as usize];
+        v /= radix;
+        if v == 0 {
+            return i;
+        }
+    }
+}
+
+/// Decimal, the same text as `{v}` without going through `core::fmt`
+/// (this runs several times per traced syscall).
+fn push_u64(out: &mut Vec<u8>, v: u64) {
+    let mut buf = [0u8; 22];
+    let i = digits(v, 10, &mut buf);
+    push_digits(out, &buf[i..]);
+}
+
+/// Signed decimal, as `{v}`.
+fn push_i64(out: &mut Vec<u8>, v: i64) {
+    if v < 0 {
+        out.push(b'-');
+    }
+    push_u64(out, v.unsigned_abs());
+}
+
+/// Decimal with leading zeros up to `width` digits, as `{v:0width$}`.
+fn push_zero_padded(out: &mut Vec<u8>, v: u64, width: usize) {
+    let mut buf = [0u8; 22];
+    let i = digits(v, 10, &mut buf);
+    for _ in (buf.len() - i)..width {
+        out.push(b'0');
+    }
+    push_digits(out, &buf[i..]);
+}
+
+/// Signed decimal padded with blanks to `width` columns, on the left
+/// (`right_align`, as `{v:>width$}`) or the right (`{v:<width$}`).
+fn push_padded_int(out: &mut Vec<u8>, v: i64, width: usize, right_align: bool) {
+    let mut buf = [0u8; 22];
+    let mut i = digits(v.unsigned_abs(), 10, &mut buf);
+    if v < 0 {
+        i -= 1;
+        buf[i] = b'-';
+    }
+    let pad = width.saturating_sub(buf.len() - i);
+    if right_align {
+        push_spaces(out, pad);
+    }
+    push_digits(out, &buf[i..]);
+    if !right_align {
+        push_spaces(out, pad);
+    }
+}
+
+fn push_hex(out: &mut Vec<u8>, v: u64) {
+    if v == 0 {
+        out.push(b'0');
+    } else {
+        let mut buf = [0u8; 22];
+        let i = digits(v, 16, &mut buf);
+        out.extend_from_slice(b"0x");
+        push_digits(out, &buf[i..]);
+    }
+}
+
+/// Octal with at least `min_digits` digits, zero-padded.
+fn push_oct(out: &mut Vec<u8>, v: u64, min_digits: usize) {
+    let mut buf = [0u8; 22];
+    let i = digits(v, 8, &mut buf);
+    for _ in (buf.len() - i)..min_digits {
+        out.push(b'0');
+    }
+    push_digits(out, &buf[i..]);
+}
+
+fn push_arg(out: &mut Vec<u8>, arg: &Arg) {
     match arg {
-        Arg::Int(v) => {
-            let _ = write!(out, "{v}");
-        }
-        Arg::UInt(v) => {
-            let _ = write!(out, "{v}");
-        }
+        Arg::Int(v) => push_i64(out, *v),
+        Arg::UInt(v) => push_u64(out, *v),
         Arg::Hex(v) | Arg::Unreadable(v) => push_hex(out, *v),
         Arg::Oct(v) => {
-            let _ = write!(out, "0{v:03o}");
+            out.push(b'0');
+            push_oct(out, *v, 3);
         }
-        Arg::Ptr(0) => out.push_str("NULL"),
+        Arg::Ptr(0) => out.extend_from_slice(b"NULL"),
         Arg::Ptr(v) => push_hex(out, *v),
         Arg::Fd { fd, path } => {
-            let _ = write!(out, "{fd}");
+            push_i64(out, i64::from(*fd));
             if let Some(p) = path {
-                out.push('<');
+                out.push(b'<');
                 push_escaped_path(out, p);
-                out.push('>');
+                out.push(b'>');
             }
         }
         Arg::Str { bytes, truncated } => {
             push_quoted(out, bytes);
             if *truncated {
-                out.push_str("...");
+                out.extend_from_slice(b"...");
             }
         }
         Arg::HexStr { bytes, truncated } => {
-            out.push('"');
-            for b in bytes {
-                let _ = write!(out, "\\x{b:02x}");
+            out.reserve(bytes.len() * 4 + 2);
+            out.push(b'"');
+            for &b in bytes {
+                push_hex_escape(out, b);
             }
-            out.push('"');
+            out.push(b'"');
             if *truncated {
-                out.push_str("...");
+                out.extend_from_slice(b"...");
             }
         }
         Arg::Flags { names, rest } => {
             for (i, n) in names.iter().enumerate() {
                 if i > 0 {
-                    out.push('|');
+                    out.push(b'|');
                 }
-                out.push_str(n);
+                out.extend_from_slice(n.as_bytes());
             }
             if *rest != 0 || names.is_empty() {
                 if !names.is_empty() {
-                    out.push('|');
+                    out.push(b'|');
                 }
                 push_hex(out, *rest);
             }
         }
-        Arg::Sym(s) => out.push_str(s),
+        Arg::Sym(s) => out.extend_from_slice(s.as_bytes()),
         Arg::Or(parts) => {
             for (i, p) in parts.iter().enumerate() {
                 if i > 0 {
-                    out.push('|');
+                    out.push(b'|');
                 }
                 push_arg(out, p);
             }
         }
         Arg::Struct(fields) => {
-            out.push('{');
+            out.push(b'{');
             for (i, f) in fields.iter().enumerate() {
                 if i > 0 {
-                    out.push_str(", ");
+                    out.extend_from_slice(b", ");
                 }
                 if !f.name.is_empty() {
-                    out.push_str(&f.name);
-                    out.push('=');
+                    out.extend_from_slice(f.name.as_bytes());
+                    out.push(b'=');
                 }
                 push_arg(out, &f.value);
             }
-            out.push('}');
+            out.push(b'}');
         }
         Arg::Array(items) => {
-            out.push('[');
+            out.push(b'[');
             push_joined(out, items);
-            out.push(']');
+            out.push(b']');
         }
         Arg::Set { items, negated } => {
             if *negated {
-                out.push('~');
+                out.push(b'~');
             }
-            out.push('[');
+            out.push(b'[');
             for (i, it) in items.iter().enumerate() {
                 if i > 0 {
-                    out.push(' ');
+                    out.push(b' ');
                 }
-                out.push_str(it);
+                out.extend_from_slice(it.as_bytes());
             }
-            out.push(']');
+            out.push(b']');
         }
         Arg::Call { func, args } => {
-            out.push_str(func);
-            out.push('(');
+            out.extend_from_slice(func.as_bytes());
+            out.push(b'(');
             push_joined(out, args);
-            out.push(')');
+            out.push(b')');
         }
         Arg::Changed { before, after } => {
             push_arg(out, before);
-            out.push_str(" => ");
+            out.extend_from_slice(b" => ");
             push_arg(out, after);
         }
         Arg::Commented { value, comment } => {
             push_arg(out, value);
-            let _ = write!(out, " /* {comment} */");
+            out.extend_from_slice(b" /* ");
+            out.extend_from_slice(comment.as_bytes());
+            out.extend_from_slice(b" */");
         }
         Arg::Named { name, value } => {
-            out.push_str(name);
-            out.push('=');
+            out.extend_from_slice(name.as_bytes());
+            out.push(b'=');
             push_arg(out, value);
         }
-        Arg::Ellipsis => out.push_str("..."),
+        Arg::Ellipsis => out.extend_from_slice(b"..."),
     }
 }
 
 /// Paths after `-y` are printed raw except for the characters that would
 /// make the `<...>` ambiguous, which strace escapes in hex.
-fn push_escaped_path(out: &mut String, p: &str) {
+fn push_escaped_path(out: &mut Vec<u8>, p: &str) {
     for c in p.chars() {
         match c {
-            '<' | '>' | '\\' => {
-                let _ = write!(out, "\\x{:02x}", c as u32);
-            }
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                let _ = write!(out, "\\x{:02x}", c as u32);
-            }
-            c => out.push(c),
+            '<' | '>' | '\\' => push_hex_escape(out, c as u8),
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => push_hex_escape(out, c as u8),
+            c => out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes()),
         }
     }
+}
+
+/// `\xNN`, two lower-case hex digits.
+fn push_hex_escape(out: &mut Vec<u8>, b: u8) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.push(b'\\');
+    out.push(b'x');
+    out.push(HEX[usize::from(b >> 4)]);
+    out.push(HEX[usize::from(b & 0xf)]);
 }
 
 /// A C string literal the way strace quotes tracee bytes: printable ASCII
 /// as is, the usual backslash escapes, everything else in octal (three
 /// digits only when the next character is an octal digit, so the escape
 /// stays unambiguous).
-fn push_quoted(out: &mut String, bytes: &[u8]) {
-    out.push('"');
-    for (i, &b) in bytes.iter().enumerate() {
+fn push_quoted(out: &mut Vec<u8>, bytes: &[u8]) {
+    out.reserve(bytes.len() + 2);
+    out.push(b'"');
+    let mut rest = bytes;
+    loop {
+        // Most tracee text is printable: copy each such run at once.
+        let run = rest
+            .iter()
+            .position(|&b| !is_plain(b))
+            .unwrap_or(rest.len());
+        push_ascii(out, &rest[..run]);
+        let Some((&b, tail)) = rest[run..].split_first() else {
+            break;
+        };
         match b {
-            b'"' => out.push_str("\\\""),
-            b'\\' => out.push_str("\\\\"),
-            b'\n' => out.push_str("\\n"),
-            b'\t' => out.push_str("\\t"),
-            b'\r' => out.push_str("\\r"),
-            0x0b => out.push_str("\\v"),
-            0x0c => out.push_str("\\f"),
-            0x20..=0x7e => out.push(b as char),
+            b'"' => out.extend_from_slice(b"\\\""),
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            b'\t' => out.extend_from_slice(b"\\t"),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            0x0b => out.extend_from_slice(b"\\v"),
+            0x0c => out.extend_from_slice(b"\\f"),
             _ => {
-                let next_is_digit = bytes.get(i + 1).is_some_and(|n| (b'0'..=b'7').contains(n));
-                if next_is_digit {
-                    let _ = write!(out, "\\{b:03o}");
-                } else {
-                    let _ = write!(out, "\\{b:o}");
-                }
+                out.push(b'\\');
+                let next_is_digit = tail.first().is_some_and(|n| (b'0'..=b'7').contains(n));
+                push_oct(out, u64::from(b), if next_is_digit { 3 } else { 1 });
             }
         }
+        rest = tail;
     }
-    out.push('"');
+    out.push(b'"');
+}
+
+/// Bytes [`push_quoted`] copies unescaped: printable ASCII except the
+/// quote and the backslash.
+fn is_plain(b: u8) -> bool {
+    (0x20..=0x7e).contains(&b) && b != b'"' && b != b'\\'
 }
 
 /// The `-c` table, strace's layout: rows sorted by time (then by the
@@ -572,7 +794,7 @@ mod tests {
     fn call(name: &str, args: Vec<Arg>, entry: usize, deferred: bool, ret: Ret) -> Call {
         Call {
             nr: 0,
-            name: name.into(),
+            name: name.to_string().into(),
             args,
             entry_args: entry,
             deferred,
@@ -586,6 +808,144 @@ mod tests {
             value: Arg::Int(v),
             note: None,
         }
+    }
+
+    /// The quoting as first written with `core::fmt`, kept to check the
+    /// faster one against.
+    fn quoted_reference(bytes: &[u8]) -> String {
+        let mut out = String::from('"');
+        for (i, &b) in bytes.iter().enumerate() {
+            match b {
+                b'"' => out.push_str("\\\""),
+                b'\\' => out.push_str("\\\\"),
+                b'\n' => out.push_str("\\n"),
+                b'\t' => out.push_str("\\t"),
+                b'\r' => out.push_str("\\r"),
+                0x0b => out.push_str("\\v"),
+                0x0c => out.push_str("\\f"),
+                0x20..=0x7e => out.push(b as char),
+                _ => {
+                    let next_is_digit = bytes.get(i + 1).is_some_and(|n| (b'0'..=b'7').contains(n));
+                    if next_is_digit {
+                        let _ = write!(out, "\\{b:03o}");
+                    } else {
+                        let _ = write!(out, "\\{b:o}");
+                    }
+                }
+            }
+        }
+        out.push('"');
+        out
+    }
+
+    /// What a `push_*` helper appends to an empty buffer.
+    fn text(push: impl FnOnce(&mut Vec<u8>)) -> String {
+        let mut out = Vec::new();
+        push(&mut out);
+        String::from_utf8(out).expect("printer output is UTF-8")
+    }
+
+    #[test]
+    fn quoting_every_byte_and_pair_matches_reference() {
+        for a in 0..=255u8 {
+            assert_eq!(
+                text(|o| push_quoted(o, &[a])),
+                quoted_reference(&[a]),
+                "byte {a:#x}"
+            );
+            for b in 0..=255u8 {
+                let bytes = [a, b, b'x', a, b'7'];
+                assert_eq!(
+                    text(|o| push_quoted(o, &bytes)),
+                    quoted_reference(&bytes),
+                    "bytes {bytes:?}"
+                );
+            }
+        }
+        let long = b"goroutine write\n\0\x01 plain \x7f8 \"q\" \\ end\xff";
+        assert_eq!(text(|o| push_quoted(o, long)), quoted_reference(long));
+        assert_eq!(text(|o| push_quoted(o, b"")), "\"\"");
+    }
+
+    #[test]
+    fn numbers_match_core_fmt() {
+        let signed = [0, 1, -1, 9, 10, -10, 99999, 100000, i64::MAX, i64::MIN];
+        let unsigned = [0, 1, 7, 8, 9, 10, 15, 16, 0o777, 4096, u64::MAX];
+        for v in signed {
+            assert_eq!(text(|o| push_i64(o, v)), format!("{v}"));
+            assert_eq!(text(|o| push_padded_int(o, v, 5, true)), format!("{v:>5}"));
+            assert_eq!(text(|o| push_padded_int(o, v, 5, false)), format!("{v:<5}"));
+        }
+        for v in unsigned {
+            assert_eq!(text(|o| push_u64(o, v)), format!("{v}"));
+            let hex = if v == 0 {
+                "0".into()
+            } else {
+                format!("{v:#x}")
+            };
+            assert_eq!(text(|o| push_hex(o, v)), hex);
+            assert_eq!(format_arg(&Arg::Oct(v)), format!("0{v:03o}"));
+            assert_eq!(text(|o| push_zero_padded(o, v, 6)), format!("{v:06}"));
+        }
+        for b in 0..=255u8 {
+            assert_eq!(text(|o| push_hex_escape(o, b)), format!("\\x{b:02x}"));
+        }
+    }
+
+    #[test]
+    fn paths_escape_only_delimiters_and_controls() {
+        let a = Arg::Fd {
+            fd: 3,
+            path: Some("/tmp/\u{e9}t\u{e9} <x>\\\n\x7f".into()),
+        };
+        assert_eq!(
+            format_arg(&a),
+            "3</tmp/\u{e9}t\u{e9} \\x3cx\\x3e\\x5c\\x0a\\x7f>"
+        );
+    }
+
+    #[test]
+    fn times_match_core_fmt() {
+        for (secs, offset) in [(1_700_011_507, 3600), (86_399, 0), (0, -7200), (59, 0)] {
+            let at = UNIX_EPOCH + Duration::new(secs, 42_000);
+            let local = (secs as i64 + offset).rem_euclid(86_400);
+            let (h, m, s) = (local / 3600, local / 60 % 60, local % 60);
+            assert_eq!(
+                format_time(TimeFormat::Seconds, at, offset),
+                format!("{h:02}:{m:02}:{s:02} ")
+            );
+            assert_eq!(
+                format_time(TimeFormat::Micros, at, offset),
+                format!("{h:02}:{m:02}:{s:02}.000042 ")
+            );
+            assert_eq!(
+                format_time(TimeFormat::Epoch, at, offset),
+                format!("{secs}.000042 ")
+            );
+        }
+        let at = UNIX_EPOCH + Duration::new(1_700_011_507, 42_000);
+        assert_eq!(format_time(TimeFormat::Micros, at, 0), "01:25:07.000042 ");
+        assert_eq!(format_time(TimeFormat::None, at, 0), "");
+    }
+
+    #[test]
+    fn durations_and_bracket_prefix() {
+        let c = call(
+            "close",
+            vec![Arg::Fd { fd: 3, path: None }],
+            1,
+            false,
+            int(0),
+        );
+        let mut p = Printer::new(LineOptions {
+            prefix: PidPrefix::Bracket,
+            durations: true,
+            ..Default::default()
+        });
+        assert_eq!(
+            p.line(42, &c, None, Some(Duration::new(3, 45_678_000))),
+            "[pid    42] close(3)                    = 0 <3.045678>\n"
+        );
     }
 
     #[test]

@@ -40,8 +40,8 @@ mod xlat;
 
 pub use class::{parse_trace_set, Class, TraceSetError};
 pub use decode::{
-    decode_entry, decode_exit, decoded_syscalls, error_ret, Context, Entry, FdResolver, Options,
-    Pending,
+    decode_entry, decode_entry_into, decode_exit, decode_exit_in_place, decoded_syscalls,
+    error_ret, Context, Entry, FdResolver, Options, Pending,
 };
 pub use errno::{errno_from_name, errno_message, errno_name};
 pub use memory::{FakeMemory, Memory, NoMemory};

@@ -10,6 +10,9 @@ mod process;
 mod signal;
 mod vm;
 
+use std::borrow::Cow;
+use std::sync::OnceLock;
+
 use model::syscall::{Arg, Call, Field, Ret};
 use model::Arch;
 
@@ -94,6 +97,12 @@ impl Pending {
         call.ret = Some(Ret::Unknown);
         call
     }
+
+    /// [`Pending::abandon`] in place, for a `Pending` that is reused.
+    pub fn abandon_in_place(&mut self) -> &Call {
+        self.call.ret = Some(Ret::Unknown);
+        &self.call
+    }
 }
 
 type DecodeFn = fn(&mut Dec<'_, '_>);
@@ -104,37 +113,63 @@ enum RetStyle {
     Int,
     Hex,
     Fd,
-    /// Set by the exit phase: the whole value decided by the decoder.
-    Custom(Arg, Option<String>),
+    /// Set by the exit phase: the whole value decided by the decoder
+    /// (boxed: rare, and it would make every pending call bigger).
+    Custom(Box<(Arg, Option<String>)>),
+}
+
+impl Default for Pending {
+    /// An empty slot for [`decode_entry_into`].
+    fn default() -> Pending {
+        Pending {
+            call: Call {
+                nr: 0,
+                name: Cow::Borrowed(""),
+                args: Vec::new(),
+                entry_args: 0,
+                deferred: false,
+                exit_sep: false,
+                ret: None,
+            },
+            entry: Entry::default(),
+            decoder: None,
+            saved: Vec::new(),
+            ret: RetStyle::Int,
+        }
+    }
 }
 
 /// Decodes the entry half of a syscall.
 pub fn decode_entry(ctx: &Context<'_>, entry: &Entry) -> Pending {
+    let mut pending = Pending::default();
+    decode_entry_into(ctx, entry, &mut pending);
+    pending
+}
+
+/// [`decode_entry`] into a `Pending` kept from an earlier call, which it
+/// replaces: a tracer that keeps one per thread reuses its allocations
+/// and moves no call around (this runs for every traced syscall).
+pub fn decode_entry_into(ctx: &Context<'_>, entry: &Entry, pending: &mut Pending) {
     let info = table(ctx.arch).and_then(|t| t.by_nr(entry.nr));
-    let name = match (table(ctx.arch), info) {
-        (_, Some(i)) => i.name.to_string(),
-        (Some(t), None) => t.name_of(entry.nr),
-        (None, None) => format!("syscall_{:#x}", entry.nr),
+    let call = &mut pending.call;
+    call.nr = entry.nr;
+    call.name = match info {
+        Some(i) => Cow::Borrowed(i.name),
+        None => Cow::Owned(format!("syscall_{:#x}", entry.nr)),
     };
-    let decoder = info.and_then(|i| decoder_for(i.name));
-    let mut pending = Pending {
-        call: Call {
-            nr: entry.nr,
-            name,
-            args: Vec::new(),
-            entry_args: 0,
-            deferred: false,
-            exit_sep: false,
-            ret: None,
-        },
-        entry: *entry,
-        decoder,
-        saved: Vec::new(),
-        ret: RetStyle::Int,
-    };
-    match decoder {
+    call.args.clear();
+    call.args.reserve(info.map_or(6, |i| i.nargs));
+    call.entry_args = 0;
+    call.deferred = false;
+    call.exit_sep = false;
+    call.ret = None;
+    pending.entry = *entry;
+    pending.decoder = decoder_by_nr(ctx.arch, entry.nr);
+    pending.saved.clear();
+    pending.ret = RetStyle::Int;
+    match pending.decoder {
         Some(f) => {
-            let mut d = Dec::new(ctx, &mut pending, None);
+            let mut d = Dec::new(ctx, pending, None);
             f(&mut d);
         }
         None => {
@@ -147,14 +182,21 @@ pub fn decode_entry(ctx: &Context<'_>, entry: &Entry) -> Pending {
         }
     }
     pending.call.entry_args = pending.call.args.len();
-    pending
 }
 
 /// Decodes the exit half: output arguments and the result. `ret` is the
 /// raw return register; -4095..=-1 means failure, as the kernel encodes it.
 pub fn decode_exit(ctx: &Context<'_>, mut pending: Pending, ret: i64) -> Call {
+    decode_exit_in_place(ctx, &mut pending, ret);
+    pending.call
+}
+
+/// [`decode_exit`] without moving the call out: afterwards
+/// [`Pending::call`] is the finished call, and the `Pending` can be
+/// handed to [`decode_entry_into`] for the thread's next syscall.
+pub fn decode_exit_in_place(ctx: &Context<'_>, pending: &mut Pending, ret: i64) {
     if let Some(f) = pending.decoder {
-        let mut d = Dec::new(ctx, &mut pending, Some(ret));
+        let mut d = Dec::new(ctx, pending, Some(ret));
         f(&mut d);
     }
     let r = if (-4095..=-1).contains(&ret) {
@@ -164,11 +206,13 @@ pub fn decode_exit(ctx: &Context<'_>, mut pending: Pending, ret: i64) -> Call {
             RetStyle::Int => value(Arg::Int(ret)),
             RetStyle::Hex => value(Arg::Hex(ret as u64)),
             RetStyle::Fd => value(fd_arg(ctx, ret as i32)),
-            RetStyle::Custom(arg, note) => Ret::Value { value: arg, note },
+            RetStyle::Custom(custom) => {
+                let (value, note) = *custom;
+                Ret::Value { value, note }
+            }
         }
     };
     pending.call.ret = Some(r);
-    pending.call
 }
 
 fn value(arg: Arg) -> Ret {
@@ -318,7 +362,7 @@ impl<'c, 'p> Dec<'c, 'p> {
     }
 
     pub fn ret_custom(&mut self, value: Arg, note: Option<String>) {
-        self.p.ret = RetStyle::Custom(value, note);
+        self.p.ret = RetStyle::Custom(Box::new((value, note)));
     }
 
     // ---- argument builders -------------------------------------------
@@ -453,6 +497,34 @@ pub(crate) fn le_u64(b: &[u8], off: usize) -> u64 {
         a.copy_from_slice(s);
         u64::from_le_bytes(a)
     })
+}
+
+/// The decoder for a syscall number, from a per-architecture array built
+/// on first use: matching the name against every decoder's list on each
+/// call cost more than decoding a `write`.
+fn decoder_by_nr(arch: Arch, nr: u64) -> Option<DecodeFn> {
+    static AMD64: OnceLock<Vec<Option<DecodeFn>>> = OnceLock::new();
+    static ARM64: OnceLock<Vec<Option<DecodeFn>>> = OnceLock::new();
+    let cell = match arch {
+        Arch::Amd64 => &AMD64,
+        Arch::Arm64 => &ARM64,
+        Arch::Other(_) => return None,
+    };
+    let by_nr = cell.get_or_init(|| {
+        let Some(t) = table(arch) else {
+            return Vec::new();
+        };
+        let mut v = vec![None; t.len()];
+        for s in t.iter() {
+            if let Some(slot) = usize::try_from(s.nr).ok().and_then(|i| v.get_mut(i)) {
+                *slot = decoder_for(s.name);
+            }
+        }
+        v
+    });
+    usize::try_from(nr)
+        .ok()
+        .and_then(|i| by_nr.get(i).copied().flatten())
 }
 
 fn decoder_for(name: &str) -> Option<DecodeFn> {
