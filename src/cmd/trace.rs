@@ -87,15 +87,17 @@ pub struct Args {
     /// allocator, SIGURG preemption) and say how many were hidden
     #[arg(long)]
     pub no_runtime: bool,
-    /// Tracer: `ptrace` (the default) stops the program at each syscall and
-    /// loses nothing; `ebpf` traces in the kernel without stopping it (root
-    /// or CAP_BPF+CAP_PERFMON, Linux 5.8+ with BTF) but drops and counts
-    /// events when its ring buffer fills; `auto` takes eBPF when it can
-    #[arg(long, value_enum, default_value_t = ebpf::Backend::Ptrace)]
+    /// Tracer: `auto` (the default) takes eBPF when the kernel and
+    /// privileges allow and says why not otherwise; `ebpf` traces in the
+    /// kernel without stopping the program (root or CAP_BPF+CAP_PERFMON,
+    /// Linux 5.8+ with BTF), prints each call when it returns and counts
+    /// the events its ring buffer could not hold; `ptrace` stops the
+    /// program at each syscall like strace and loses nothing
+    #[arg(long, value_enum, default_value_t = ebpf::Backend::Auto)]
     pub backend: ebpf::Backend,
-    /// eBPF ring buffer size in bytes (records that do not fit are lost
-    /// and counted)
-    #[arg(long, hide = true, value_name = "BYTES")]
+    /// eBPF ring buffer size in bytes, rounded up to a power of two
+    /// (default 32 MiB; events that do not fit are counted as lost)
+    #[arg(long, value_name = "BYTES")]
     pub ebpf_ring_size: Option<usize>,
     /// The command to run and its arguments
     #[arg(

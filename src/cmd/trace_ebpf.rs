@@ -59,7 +59,11 @@ pub fn run(
         string_limit: args.string_limit,
         stack_depth,
         timing: out.timing || out.stamps,
-        ring_size: args.ebpf_ring_size.unwrap_or(32 << 20),
+        ring_size: match args.ebpf_ring_size {
+            None => 32 << 20,
+            Some(n) if (4096..=1 << 30).contains(&n) => n,
+            Some(n) => anyhow::bail!("--ebpf-ring-size {n}: give 4096 bytes to 1 GiB"),
+        },
     };
     let attach = !args.pid.is_empty();
     let mut t = if attach {
@@ -98,7 +102,8 @@ pub fn run(
     let lost = t.lost();
     if lost > 0 {
         eprintln!(
-            "rabbithole: {lost} events lost: the ring buffer was full ({} events shown)",
+            "rabbithole: {lost} events lost: the ring buffer was full ({} events shown; \
+             a larger --ebpf-ring-size or --backend ptrace loses none)",
             t.events()
         );
     }
