@@ -473,15 +473,17 @@ fn push_digits(out: &mut Vec<u8>, digits: &[u8]) {
     }
 }
 
-/// The digits of `v` in `radix` (2..=16), lower case, right-aligned in a
-/// buffer big enough for any u64 in octal; returns where they start.
-fn digits(mut v: u64, radix: u64, buf: &mut [u8; 22]) -> usize {
+/// The digits of `v` in `RADIX` (2..=16), lower case, right-aligned in a
+/// buffer big enough for any u64 in octal; returns where they start. The
+/// radix is a constant so that dividing by it compiles to a multiply.
+#[inline]
+fn digits<const RADIX: u64>(mut v: u64, buf: &mut [u8; 22]) -> usize {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut i = buf.len();
     loop {
         i -= 1;
-        buf[i] = DIGITS[(v % radix) as usize];
-        v /= radix;
+        buf[i] = DIGITS[(v % RADIX) as usize];
+        v /= RADIX;
         if v == 0 {
             return i;
         }
@@ -492,7 +494,7 @@ fn digits(mut v: u64, radix: u64, buf: &mut [u8; 22]) -> usize {
 /// (this runs several times per traced syscall).
 fn push_u64(out: &mut Vec<u8>, v: u64) {
     let mut buf = [0u8; 22];
-    let i = digits(v, 10, &mut buf);
+    let i = digits::<10>(v, &mut buf);
     push_digits(out, &buf[i..]);
 }
 
@@ -507,7 +509,7 @@ fn push_i64(out: &mut Vec<u8>, v: i64) {
 /// Decimal with leading zeros up to `width` digits, as `{v:0width$}`.
 fn push_zero_padded(out: &mut Vec<u8>, v: u64, width: usize) {
     let mut buf = [0u8; 22];
-    let i = digits(v, 10, &mut buf);
+    let i = digits::<10>(v, &mut buf);
     for _ in (buf.len() - i)..width {
         out.push(b'0');
     }
@@ -518,7 +520,7 @@ fn push_zero_padded(out: &mut Vec<u8>, v: u64, width: usize) {
 /// (`right_align`, as `{v:>width$}`) or the right (`{v:<width$}`).
 fn push_padded_int(out: &mut Vec<u8>, v: i64, width: usize, right_align: bool) {
     let mut buf = [0u8; 22];
-    let mut i = digits(v.unsigned_abs(), 10, &mut buf);
+    let mut i = digits::<10>(v.unsigned_abs(), &mut buf);
     if v < 0 {
         i -= 1;
         buf[i] = b'-';
@@ -538,7 +540,7 @@ fn push_hex(out: &mut Vec<u8>, v: u64) {
         out.push(b'0');
     } else {
         let mut buf = [0u8; 22];
-        let i = digits(v, 16, &mut buf);
+        let i = digits::<16>(v, &mut buf);
         out.extend_from_slice(b"0x");
         push_digits(out, &buf[i..]);
     }
@@ -547,7 +549,7 @@ fn push_hex(out: &mut Vec<u8>, v: u64) {
 /// Octal with at least `min_digits` digits, zero-padded.
 fn push_oct(out: &mut Vec<u8>, v: u64, min_digits: usize) {
     let mut buf = [0u8; 22];
-    let i = digits(v, 8, &mut buf);
+    let i = digits::<8>(v, &mut buf);
     for _ in (buf.len() - i)..min_digits {
         out.push(b'0');
     }

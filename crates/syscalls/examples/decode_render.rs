@@ -4,14 +4,18 @@
 //! Replays the eBPF backend's hot loop on `write(3, "goroutine write\n",
 //! 16) = 16` and an `openat` that fails, the way `trace -f -o FILE`
 //! prints them (entry half, then exit half, into one buffered writer), and
-//! prints nanoseconds per event for the allocating `Printer` calls and for
-//! the `_to` calls that append to one reused buffer.
+//! prints nanoseconds per event for the allocating calls (`decode_entry`,
+//! `Printer::entry`...) and for the reusing ones `trace` makes (one
+//! `Pending` per thread, `Printer::entry_to` into one buffer).
 
 use std::io::{BufWriter, Write};
 use std::time::Instant;
 
 use render::strace::{LineOptions, PidPrefix, Printer};
-use syscalls::{decode_entry, decode_exit, Context, Entry, FakeMemory, Options};
+use syscalls::{
+    decode_entry, decode_entry_into, decode_exit, decode_exit_in_place, Context, Entry, FakeMemory,
+    Options, Pending,
+};
 
 fn main() {
     let events: u32 = std::env::args()
@@ -62,8 +66,10 @@ fn main() {
     }
     let allocating = t.elapsed();
 
+    // As `trace` does it: one decode slot per thread, one line buffer.
     let mut p = Printer::new(line);
     let mut buf = Vec::with_capacity(256);
+    let mut slots: Vec<Pending> = (0..4).map(|_| Pending::default()).collect();
     let t = Instant::now();
     for i in 0..events {
         let (e, ret) = if i % 16 == 0 {
@@ -72,13 +78,14 @@ fn main() {
             (&write, 16)
         };
         let tid = 1000 + (i % 4) as i32;
-        let pending = decode_entry(&ctx, e);
+        let slot = &mut slots[(i % 4) as usize];
+        decode_entry_into(&ctx, e, slot);
         buf.clear();
-        p.entry_to(&mut buf, tid, pending.call(), None);
+        p.entry_to(&mut buf, tid, slot.call(), None);
         let _ = sink.write_all(&buf);
-        let call = decode_exit(&ctx, pending, ret);
+        decode_exit_in_place(&ctx, slot, ret);
         buf.clear();
-        p.exit_to(&mut buf, tid, &call, None, None);
+        p.exit_to(&mut buf, tid, slot.call(), None, None);
         let _ = sink.write_all(&buf);
     }
     let reused = t.elapsed();
@@ -113,7 +120,7 @@ fn main() {
     let _ = sink.flush();
     let per = |d: std::time::Duration| d.as_nanos() as f64 / f64::from(events.max(1));
     println!(
-        "{events} events: {:.0} ns/event (Printer::entry/exit), {:.0} ns/event (entry_to/exit_to, reused buffer); \
+        "{events} events: {:.0} ns/event (Printer::entry/exit), {:.0} ns/event (reused slots and buffer); \
          of which decoding {:.0} ns, printing {:.0} ns ({calls} args)",
         per(allocating),
         per(reused),

@@ -77,6 +77,11 @@ pub(crate) fn read_array<const N: usize>(mem: &dyn Memory, addr: u64) -> Option<
     (addr != 0 && mem.read(addr, &mut buf) == N).then_some(buf)
 }
 
+/// Fills `buf` from `addr`, all of it or failing.
+pub(crate) fn read_exact(mem: &dyn Memory, addr: u64, buf: &mut [u8]) -> bool {
+    addr != 0 && mem.read(addr, buf) == buf.len()
+}
+
 /// Reads exactly `len` bytes or nothing.
 pub(crate) fn read_vec(mem: &dyn Memory, addr: u64, len: usize) -> Option<Vec<u8>> {
     let mut buf = vec![0u8; len];
@@ -95,11 +100,25 @@ pub(crate) fn read_u64(mem: &dyn Memory, addr: u64) -> Option<u64> {
 /// bytes and whether the string went on past `limit`; `None` when not even
 /// the first byte is readable. Reads in chunks so a string that ends just
 /// before an unmapped page is still found.
+#[cfg(test)]
 pub(crate) fn read_cstr(mem: &dyn Memory, addr: u64, limit: usize) -> Option<(Vec<u8>, bool)> {
+    let mut out = Vec::new();
+    let truncated = read_cstr_into(mem, addr, limit, &mut out)?;
+    Some((out, truncated))
+}
+
+/// [`read_cstr`] into `out` (emptied first), so a caller can reuse a
+/// buffer; returns whether the string was cut at `limit`.
+pub(crate) fn read_cstr_into(
+    mem: &dyn Memory,
+    addr: u64,
+    limit: usize,
+    out: &mut Vec<u8>,
+) -> Option<bool> {
+    out.clear();
     if addr == 0 {
         return None;
     }
-    let mut out = Vec::new();
     let mut chunk = [0u8; 256];
     loop {
         let at = addr.checked_add(out.len() as u64)?;
@@ -108,20 +127,20 @@ pub(crate) fn read_cstr(mem: &dyn Memory, addr: u64, limit: usize) -> Option<(Ve
         let want = chunk.len().min(to_page_end);
         let got = mem.read(at, &mut chunk[..want]);
         if got == 0 {
-            return if out.is_empty() {
-                None
-            } else {
-                Some((out, false))
-            };
+            return (!out.is_empty()).then_some(false);
         }
-        for &b in &chunk[..got] {
-            if b == 0 {
-                return Some((out, false));
-            }
-            if out.len() == limit {
-                return Some((out, true));
-            }
-            out.push(b);
+        // Up to the NUL, at most what `limit` still allows; a byte past
+        // the limit (not a NUL) means the string was cut.
+        let got = &chunk[..got];
+        let end = got.iter().position(|&b| b == 0);
+        let room = limit - out.len();
+        let take = end.unwrap_or(got.len()).min(room);
+        out.extend_from_slice(&got[..take]);
+        if take < end.unwrap_or(got.len()) {
+            return Some(true);
+        }
+        if end.is_some() {
+            return Some(false);
         }
     }
 }
@@ -140,6 +159,57 @@ mod tests {
         assert_eq!(m.read(0x2000, &mut buf), 0);
     }
 
+    /// The byte-at-a-time loop `read_cstr_into` replaced, as a reference.
+    fn cstr_reference(mem: &dyn Memory, addr: u64, limit: usize) -> Option<(Vec<u8>, bool)> {
+        let mut out = Vec::new();
+        let mut chunk = [0u8; 256];
+        loop {
+            let at = addr.checked_add(out.len() as u64)?;
+            let want = chunk.len().min(4096 - (at % 4096) as usize);
+            let got = mem.read(at, &mut chunk[..want]);
+            if got == 0 {
+                return (!out.is_empty()).then_some((out, false));
+            }
+            for &b in &chunk[..got] {
+                if b == 0 {
+                    return Some((out, false));
+                }
+                if out.len() == limit {
+                    return Some((out, true));
+                }
+                out.push(b);
+            }
+        }
+    }
+
+    #[test]
+    fn cstr_matches_byte_at_a_time_reading() {
+        // Strings of every length around chunk and page ends, with and
+        // without a NUL, read with limits around their length.
+        for start in [0x1000u64, 0x10f0, 0x1ff0, 0x1ffe, 0x20fe] {
+            for len in [0usize, 1, 2, 15, 16, 17, 255, 256, 257, 300] {
+                for nul in [false, true] {
+                    let mut bytes: Vec<u8> = (0..len).map(|i| b'a' + (i % 26) as u8).collect();
+                    if nul {
+                        bytes.push(0);
+                        bytes.push(b'z');
+                    }
+                    let mut m = FakeMemory::new();
+                    m.map(start, bytes);
+                    for limit in [0, 1, len.saturating_sub(1), len, len + 1, 4096] {
+                        let mut out = vec![b'x'; 3];
+                        let got = read_cstr_into(&m, start, limit, &mut out).map(|t| (out, t));
+                        assert_eq!(
+                            got,
+                            cstr_reference(&m, start, limit),
+                            "start {start:#x} len {len} nul {nul} limit {limit}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
     #[test]
     fn cstr_limits_and_truncation() {
         let mut m = FakeMemory::new();
@@ -148,5 +218,15 @@ mod tests {
         assert_eq!(read_cstr(&m, 0x1000, 3), Some((b"hel".to_vec(), true)));
         assert_eq!(read_cstr(&m, 0x1000, 5), Some((b"hello".to_vec(), false)));
         assert_eq!(read_cstr(&m, 0x9000, 5), None);
+        assert_eq!(read_cstr(&m, 0x1000, 0), Some((Vec::new(), true)));
+        m.map(0x2ffc, b"abcd".to_vec())
+            .map(0x3000, b"ef\0".to_vec());
+        assert_eq!(read_cstr(&m, 0x2ffc, 32), Some((b"abcdef".to_vec(), false)));
+        assert_eq!(read_cstr(&m, 0x2ffc, 6), Some((b"abcdef".to_vec(), false)));
+        assert_eq!(read_cstr(&m, 0x2ffc, 5), Some((b"abcde".to_vec(), true)));
+        assert_eq!(read_cstr(&m, 0x2ffc, 4), Some((b"abcd".to_vec(), true)));
+        m.map(0x5ffe, b"xy".to_vec());
+        assert_eq!(read_cstr(&m, 0x5ffe, 32), Some((b"xy".to_vec(), false)));
+        assert_eq!(read_cstr(&m, 0x5ffe, 2), Some((b"xy".to_vec(), false)));
     }
 }

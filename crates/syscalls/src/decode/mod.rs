@@ -11,13 +11,14 @@ mod signal;
 mod vm;
 
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::sync::OnceLock;
 
 use model::syscall::{Arg, Call, Field, Ret};
 use model::Arch;
 
 use crate::errno::{errno_message, errno_name};
-use crate::memory::{read_cstr, read_u32, read_u64, read_vec, Memory};
+use crate::memory::{read_cstr_into, read_exact, read_u32, read_u64, read_vec, Memory};
 use crate::table::table;
 
 /// Decoding choices that mirror strace's flags.
@@ -76,7 +77,14 @@ pub struct Pending {
     decoder: Option<DecodeFn>,
     saved: Vec<u64>,
     ret: RetStyle,
+    /// Byte buffers of the previous call's strings, for the next call's
+    /// (a tracer reusing this `Pending` then allocates no string buffer).
+    spare: RefCell<Vec<Vec<u8>>>,
 }
+
+/// Most string buffers kept for reuse, and the largest kept.
+const SPARE_BUFFERS: usize = 4;
+const SPARE_CAPACITY: usize = 1 << 16;
 
 impl Pending {
     /// The call as known at entry (`ret` is `None`); render it for the
@@ -135,6 +143,7 @@ impl Default for Pending {
             decoder: None,
             saved: Vec::new(),
             ret: RetStyle::Int,
+            spare: RefCell::new(Vec::new()),
         }
     }
 }
@@ -157,7 +166,14 @@ pub fn decode_entry_into(ctx: &Context<'_>, entry: &Entry, pending: &mut Pending
         Some(i) => Cow::Borrowed(i.name),
         None => Cow::Owned(format!("syscall_{:#x}", entry.nr)),
     };
-    call.args.clear();
+    let spare = pending.spare.get_mut();
+    for arg in call.args.drain(..) {
+        if let Arg::Str { bytes, .. } = arg {
+            if spare.len() < SPARE_BUFFERS && bytes.capacity() <= SPARE_CAPACITY {
+                spare.push(bytes);
+            }
+        }
+    }
     call.args.reserve(info.map_or(6, |i| i.nargs));
     call.entry_args = 0;
     call.deferred = false;
@@ -398,22 +414,39 @@ impl<'c, 'p> Dec<'c, 'p> {
 
     /// A path: strace shows paths whole (up to PATH_MAX), ignoring `-s`.
     pub fn path(&self, addr: u64) -> Arg {
-        if addr == 0 {
-            return Arg::Ptr(0);
-        }
-        match read_cstr(self.ctx.mem, addr, 4096) {
-            Some((bytes, truncated)) => Arg::Str { bytes, truncated },
-            None => Arg::Unreadable(addr),
-        }
+        self.read_str(addr, 4096)
     }
 
     pub fn cstr(&self, addr: u64) -> Arg {
+        self.read_str(addr, self.limit())
+    }
+
+    /// A NUL-terminated string of at most `limit` bytes.
+    fn read_str(&self, addr: u64, limit: usize) -> Arg {
         if addr == 0 {
             return Arg::Ptr(0);
         }
-        match read_cstr(self.ctx.mem, addr, self.limit()) {
-            Some((bytes, truncated)) => Arg::Str { bytes, truncated },
-            None => Arg::Unreadable(addr),
+        let mut bytes = self.spare_bytes();
+        match read_cstr_into(self.ctx.mem, addr, limit, &mut bytes) {
+            Some(truncated) => Arg::Str { bytes, truncated },
+            None => {
+                self.give_back(bytes);
+                Arg::Unreadable(addr)
+            }
+        }
+    }
+
+    /// An empty byte buffer, recycled from the previous call when possible.
+    fn spare_bytes(&self) -> Vec<u8> {
+        let mut bytes = self.p.spare.borrow_mut().pop().unwrap_or_default();
+        bytes.clear();
+        bytes
+    }
+
+    fn give_back(&self, bytes: Vec<u8>) {
+        let mut spare = self.p.spare.borrow_mut();
+        if spare.len() < SPARE_BUFFERS && bytes.capacity() <= SPARE_CAPACITY {
+            spare.push(bytes);
         }
     }
 
@@ -424,12 +457,16 @@ impl<'c, 'p> Dec<'c, 'p> {
         }
         let limit = self.limit();
         let shown = usize::try_from(len).unwrap_or(usize::MAX).min(limit);
-        match read_vec(self.ctx.mem, addr, shown) {
-            Some(bytes) => Arg::Str {
+        let mut bytes = self.spare_bytes();
+        bytes.resize(shown, 0);
+        if read_exact(self.ctx.mem, addr, &mut bytes) {
+            Arg::Str {
                 truncated: len > shown as u64,
                 bytes,
-            },
-            None => Arg::Unreadable(addr),
+            }
+        } else {
+            self.give_back(bytes);
+            Arg::Unreadable(addr)
         }
     }
 
