@@ -44,6 +44,9 @@ pub const CAP_MAX: u32 = 8192;
 pub const ARGV_PTRS: u32 = 64;
 /// Strings of `argv` copied.
 pub const ARGV_STRS: usize = 16;
+/// The capture slots (positions in a [`spec`] list) that may hold
+/// [`Kind::Argv`]; the BPF program copies pointed-to strings only there.
+pub const ARGV_SLOTS: [u32; 2] = [1, 2];
 
 /// The captures for `name` (strace's name), at most four.
 pub fn spec(name: &str) -> &'static [(u8, Kind)] {
@@ -77,6 +80,8 @@ pub fn spec(name: &str) -> &'static [(u8, Kind)] {
         "readlinkat" => &[(1, Path), (2, Sized(Ret, 1))],
         "getcwd" => &[(0, Sized(Ret, 1))],
         "utimensat" => &[(1, Path), (2, Fixed(2 * TIMESPEC))],
+        // Pointer arrays only in slots ARGV_SLOTS (the program copies
+        // their strings there only).
         "execve" => &[(0, Path), (1, Argv), (2, Argv)],
         "execveat" => &[(1, Path), (2, Argv), (3, Argv)],
         "connect" | "bind" => &[(1, Sized(Arg(2), 1))],
@@ -186,5 +191,28 @@ pub fn entry_word(name: &str) -> Option<u8> {
         "recvfrom" => Some(5),
         "getsockopt" => Some(4),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pointer_arrays_only_in_their_slots() {
+        for (nr, name) in (0..1024).filter_map(|nr| Some((nr, syscalls_name(nr)?))) {
+            for (j, (_, kind)) in spec(name).iter().enumerate() {
+                if matches!(kind, Kind::Argv) {
+                    assert!(ARGV_SLOTS.contains(&(j as u32)), "{nr} {name} slot {j}");
+                }
+            }
+        }
+    }
+
+    fn syscalls_name(nr: u64) -> Option<&'static str> {
+        syscalls::table(model::Arch::Amd64)?
+            .iter()
+            .find(|s| s.nr == nr)
+            .map(|s| s.name)
     }
 }

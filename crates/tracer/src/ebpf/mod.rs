@@ -142,6 +142,12 @@ impl Kernel {
                 source: std::io::Error::other(why),
             });
         }
+        // The ring's pages are allocated and cleared by the kernel, the
+        // slowest step of the start: on another core, while the kernel's
+        // BTF is parsed and the other maps are made.
+        crate::spawn::note_inherited_dispositions();
+        let ring_size = opts.ring_size;
+        let ring = std::thread::spawn(move || RingBuf::create(ring_size));
         let btf = btf::Btf::vmlinux().ok_or_else(|| Error::Os {
             what: "eBPF backend",
             source: std::io::Error::other("cannot parse /sys/kernel/btf/vmlinux"),
@@ -186,7 +192,11 @@ impl Kernel {
             sys::NO_PREALLOC,
             "rh_known",
         )?;
-        let ring = RingBuf::new(opts.ring_size)?;
+        let ring = ring.join().map_err(|_| Error::Os {
+            what: "eBPF ring buffer",
+            source: std::io::Error::other("the thread creating it panicked"),
+        })??;
+        let ring = RingBuf::from_map(ring)?;
         let execve = |name: &str| {
             opts.names
                 .iter()
@@ -859,6 +869,7 @@ impl EbpfTracer {
                 source,
             });
         }
+        wait_mapped(child.pid);
         Ok(t)
     }
 
@@ -1003,6 +1014,20 @@ impl EbpfTracer {
         tids.sort();
         for (tid, pid) in tids {
             sink.detached(tid, pid);
+        }
+    }
+}
+
+/// Waits (at most 50 ms) until the exec of `pid` is complete: our pipe
+/// closes early in the exec, before the kernel maps the new program, and
+/// [`Sink::process_ready`] readers need its mappings. The auxiliary
+/// vector is written last, so a non-empty `/proc/PID/auxv` means done.
+fn wait_mapped(pid: i32) {
+    for _ in 0..250 {
+        match std::fs::read(format!("/proc/{pid}/auxv")) {
+            Ok(auxv) if auxv.get(..8).is_some_and(|w| w != [0u8; 8]) => return,
+            Ok(_) => std::thread::sleep(Duration::from_micros(200)),
+            Err(_) => return,
         }
     }
 }

@@ -296,6 +296,10 @@ fn forget_r7(a: &mut Asm) {
 /// The captures the per-syscall table (r9) lists.
 fn table_captures(a: &mut Asm, s: &Settings, argv: bool) {
     for j in 0..4u32 {
+        // Pointer arrays sit in slots 1 and 2 only (execve's argv and
+        // envp; see `capture::ARGV_SLOTS`): the string copies are most of
+        // the program, so the other slots go without them.
+        let argv = argv && super::capture::ARGV_SLOTS.contains(&j);
         let base = 4 + 8 * j as i16;
         let t = |x: &str| format!("slot{j}_{x}");
         a.load(Size::B, R1, R9, base + 1)

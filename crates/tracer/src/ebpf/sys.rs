@@ -81,6 +81,12 @@ pub struct Map {
     fd: OwnedFd,
     key_size: usize,
     value_size: usize,
+    max_entries: usize,
+}
+
+fn page_size() -> usize {
+    // SAFETY: sysconf has no memory effects.
+    unsafe { libc::sysconf(libc::_SC_PAGESIZE) as usize }
 }
 
 impl Map {
@@ -119,6 +125,7 @@ impl Map {
             fd: fd_from(r),
             key_size: key_size as usize,
             value_size: value_size as usize,
+            max_entries: max_entries as usize,
         })
     }
 
@@ -222,15 +229,23 @@ pub struct RingBuf {
     page: usize,
     size: usize,
 }
-
 impl RingBuf {
-    /// Creates a ring buffer of `size` bytes (a power of two, at least a
-    /// page) and maps it.
-    pub fn new(size: usize) -> Result<RingBuf, Error> {
-        // SAFETY: sysconf has no memory effects.
-        let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) } as usize;
-        let size = size.max(page).next_power_of_two();
-        let map = Map::create(MAP_RINGBUF, 0, 0, size as u32, "rh_events")?;
+    /// Creates the ring buffer map of `size` bytes (rounded up to a power
+    /// of two, at least a page): the slow part, the kernel allocates and
+    /// clears every page, so callers may run it on another thread.
+    pub fn create(size: usize) -> Result<Map, Error> {
+        let size = size.max(page_size()).checked_next_power_of_two();
+        let size = size.and_then(|s| u32::try_from(s).ok()).ok_or(Error::Os {
+            what: "bpf(BPF_MAP_CREATE)",
+            source: std::io::Error::from_raw_os_error(libc::E2BIG),
+        })?;
+        Map::create(MAP_RINGBUF, 0, 0, size, "rh_events")
+    }
+
+    /// Maps a ring buffer map made by [`RingBuf::create`].
+    pub fn from_map(map: Map) -> Result<RingBuf, Error> {
+        let page = page_size();
+        let size = map.max_entries;
         // SAFETY: mapping the map fd at offset 0 for one page is how the
         // kernel exposes the consumer position; the mapping is checked for
         // failure and unmapped in Drop.
