@@ -37,6 +37,22 @@
 //! comes from the `g` in R14 (Go's ABIInternal register) whose first 176
 //! bytes are copied; threads not running Go code there show no goroutine.
 //!
+//! A syscall-heavy program makes the same few calls from the same places
+//! over and over, so the program digests everything the unwinder reads
+//! (tgid, ip, sp, bp, the word at SP, the frame records, the `g` bytes)
+//! and remembers the digests it has sent in full (a hash map of at most
+//! `prog::KNOWN_STACKS`, entries added only after the record went out).
+//! A later record with a known digest carries the digest alone; user
+//! space keeps every stack it unwound by digest and never drops one the
+//! kernel may still leave out. `-k` records are then as small as plain
+//! ones, and one unwind serves every repeat.
+//!
+//! ## Times
+//!
+//! `-T`, `-t` and `-c` use `bpf_ktime_get_ns` (CLOCK_MONOTONIC) taken at
+//! entry (kept per thread in a map) and exit, passed to the sink through
+//! [`Thread::event_time`]; the printer turns them into wall-clock time.
+//!
 //! ## Limits
 //!
 //! x86-64 only (the register layout is built in). Strings of `argv`
