@@ -145,13 +145,23 @@ fn getppid_counts(evs: &[Ev]) -> HashMap<i32, usize> {
 }
 
 fn storm(opts: &Options) -> (HashMap<i32, usize>, HashMap<i32, usize>, Vec<Ev>) {
+    storm_with(
+        &format!("storm-{}", opts.seccomp.is_some()),
+        |prog, args| trace(prog, args, opts),
+    )
+}
+
+/// Runs the storm program (20 waves of 20 threads) under `run`: what the
+/// program says each thread did, what the tracer saw, all events.
+fn storm_with(
+    tag: &str,
+    run: impl FnOnce(&str, &[&str]) -> (Outcome, Vec<Ev>),
+) -> (HashMap<i32, usize>, HashMap<i32, usize>, Vec<Ev>) {
     let prog = cc("storm");
-    let report = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("storm-{}.txt", opts.seccomp.is_some()));
-    let (outcome, evs) = trace(
+    let report = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("{tag}.txt"));
+    let (outcome, evs) = run(
         prog.to_str().unwrap(),
         &["20", "20", report.to_str().unwrap()],
-        opts,
     );
     assert_eq!(outcome, Outcome::Finished(Some(ExitKind::Exited(0))));
     let mut expected = HashMap::new();
@@ -321,4 +331,73 @@ fn attach_then_detach_leaves_the_process_running() {
     assert!(child.try_wait().unwrap().is_none(), "still running");
     child.kill().unwrap();
     child.wait().unwrap();
+}
+
+/// The eBPF backend on the storm: `None` when eBPF cannot run here.
+fn ebpf_storm(
+    ring_size: usize,
+) -> Option<(HashMap<i32, usize>, HashMap<i32, usize>, Vec<Ev>, u64)> {
+    if let Err(why) = tracer::ebpf::available() {
+        eprintln!("eBPF unavailable, not checked: {why}");
+        return None;
+    }
+    let opts = tracer::ebpf::Options {
+        names: vec![
+            (libc::SYS_getppid as u64, "getppid"),
+            (libc::SYS_execve as u64, "execve"),
+            (libc::SYS_exit_group as u64, "exit_group"),
+        ],
+        ring_size,
+        ..tracer::ebpf::Options::default()
+    };
+    let mut lost = 0;
+    let (expected, seen, evs) = storm_with(&format!("storm-ebpf-{ring_size}"), |prog, args| {
+        let args: Vec<OsString> = args.iter().map(OsString::from).collect();
+        let mut t = tracer::ebpf::EbpfTracer::spawn(prog.as_ref(), &args, &opts).expect("spawn");
+        let mut rec = Record::default();
+        let outcome = t.run(&mut rec).expect("run");
+        lost = t.lost();
+        (outcome, rec.0)
+    });
+    Some((expected, seen, evs, lost))
+}
+
+#[test]
+fn ebpf_thread_storm_loses_no_event_at_the_default_ring() {
+    let Some((expected, seen, evs, lost)) = ebpf_storm(tracer::ebpf::Options::default().ring_size)
+    else {
+        return;
+    };
+    assert_eq!(expected.len(), 400, "the program reports 400 threads");
+    assert_eq!(lost, 0);
+    let diff = count_diff(&expected, &seen);
+    assert!(diff.is_empty(), "(tid, program, tracer) differ: {diff:?}");
+    let clones = evs
+        .iter()
+        .filter(|e| matches!(e, Ev::New(_, _, _, Birth::Clone)))
+        .count();
+    assert!(clones >= 400, "saw {clones} clone events");
+}
+
+#[test]
+fn ebpf_thread_storm_through_a_tiny_ring_counts_what_it_loses() {
+    // One page of ring: most records cannot fit while the reader sleeps.
+    let Some((expected, seen, _, lost)) = ebpf_storm(4096) else {
+        return;
+    };
+    // The program ran to its end, unslowed and unkilled (storm_with
+    // checked exit 0), and every call is either seen or counted as lost.
+    let calls: usize = expected.values().sum();
+    let got: usize = seen.values().sum();
+    assert!(lost > 0, "a 4 KiB ring held all {calls} calls?");
+    assert!(
+        got as u64 + lost >= calls as u64,
+        "{got} seen + {lost} lost < {calls} made"
+    );
+    for (tid, n) in &seen {
+        assert!(
+            expected.get(tid).is_some_and(|e| n <= e),
+            "thread {tid}: {n} calls seen, more than it made"
+        );
+    }
 }
