@@ -333,10 +333,12 @@ fn attach_then_detach_leaves_the_process_running() {
     child.wait().unwrap();
 }
 
+/// Per-thread counts the program reports, the tracer's, all events, and
+/// the events the tracer lost.
+type StormRun = (HashMap<i32, usize>, HashMap<i32, usize>, Vec<Ev>, u64);
+
 /// The eBPF backend on the storm: `None` when eBPF cannot run here.
-fn ebpf_storm(
-    ring_size: usize,
-) -> Option<(HashMap<i32, usize>, HashMap<i32, usize>, Vec<Ev>, u64)> {
+fn ebpf_storm(ring_size: usize) -> Option<StormRun> {
     if let Err(why) = tracer::ebpf::available() {
         eprintln!("eBPF unavailable, not checked: {why}");
         return None;
