@@ -416,3 +416,65 @@ fn ebpf_stacks_equal_ptrace_stacks() {
         assert_eq!(ps, es, "{name}: the stacks differ");
     }
 }
+
+/// `-T`, `-ttt`, `-c` and `--json` under eBPF take their times from the
+/// kernel: a 0.2 s sleep shows as one, at the time it happened.
+#[test]
+fn kernel_times_for_durations_stamps_and_summary() {
+    if ebpf_unavailable().is_some() {
+        return;
+    }
+    let now = || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs_f64()
+    };
+    let sleep = ["sleep", "0.2"];
+    let flags = ["-T", "-ttt", "-e", "trace=clock_nanosleep,nanosleep"];
+    let before = now();
+    let (text, err, code) = trace("ebpf", "times", &flags, &sleep);
+    let after = now();
+    assert_eq!(code, 0, "{err}");
+    let re = regex::Regex::new(r"^(\d+\.\d{6}) (clock_)?nanosleep\(.*= 0 <(\d+\.\d{6})>$").unwrap();
+    let caps = text
+        .lines()
+        .find_map(|l| re.captures(l))
+        .unwrap_or_else(|| panic!("no timed sleep line in:\n{text}"));
+    let (at, took): (f64, f64) = (caps[1].parse().unwrap(), caps[3].parse().unwrap());
+    assert!((0.19..1.0).contains(&took), "slept 0.2 s, -T says {took}");
+    assert!(
+        at >= before - 0.001 && at + took <= after + 0.001,
+        "stamp {at} outside the run [{before}, {after}]"
+    );
+
+    let (summary, err, _) = trace(
+        "ebpf",
+        "times-c",
+        &["-c", "-e", "trace=clock_nanosleep,nanosleep"],
+        &sleep,
+    );
+    let row = summary
+        .lines()
+        .find(|l| l.trim_end().ends_with("nanosleep") && !l.contains("total"))
+        .unwrap_or_else(|| panic!("no sleep row in:\n{summary}{err}"));
+    let seconds: f64 = row.split_whitespace().nth(1).unwrap().parse().unwrap();
+    assert!((0.19..1.0).contains(&seconds), "-c row: {row}");
+
+    let before = now();
+    let (json, err, _) = trace(
+        "ebpf",
+        "times-json",
+        &["--json", "-e", "trace=clock_nanosleep,nanosleep"],
+        &sleep,
+    );
+    let ev: serde_json::Value = json
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find(|v| v["event"] == "syscall")
+        .unwrap_or_else(|| panic!("no syscall event in:\n{json}{err}"));
+    let d = ev["duration"].as_f64().unwrap();
+    let t = ev["time"].as_f64().unwrap();
+    assert!((0.19..1.0).contains(&d), "{ev}");
+    assert!(t >= before - 0.001 && t <= now(), "{ev}");
+}

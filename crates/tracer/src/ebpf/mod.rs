@@ -703,7 +703,7 @@ impl State {
         thread.time = (rec.entered != 0).then(|| Duration::from_nanos(rec.entered));
         sink.syscall_entry(&thread, &entry);
         thread.prior = None;
-        thread.time = Some(Duration::from_nanos(rec.recorded));
+        thread.time = (rec.recorded != 0).then(|| Duration::from_nanos(rec.recorded));
         sink.syscall_exit(
             &thread,
             &SyscallExit {
@@ -743,7 +743,8 @@ impl State {
                 };
                 if let Some(former) = former.filter(|f| rec.nr == self.exec_nr(*f)) {
                     let mut rec = rec;
-                    rec.thread.time = Some(Duration::from_nanos(rec.recorded));
+                    rec.thread.time =
+                        (rec.recorded != 0).then(|| Duration::from_nanos(rec.recorded));
                     let entry = self.execs.remove(&former).expect("found above");
                     if rec.ret == 0 {
                         if former != tid {
@@ -771,7 +772,7 @@ impl State {
                 let Some(mut rec) = parse_syscall(data) else {
                     return;
                 };
-                rec.thread.time = Some(Duration::from_nanos(rec.recorded));
+                rec.thread.time = (rec.recorded != 0).then(|| Duration::from_nanos(rec.recorded));
                 self.flush(tid, sink);
                 self.live.entry(tid).or_insert(pid);
                 let entry = SyscallEntry {

@@ -364,8 +364,9 @@ fn table_captures(a: &mut Asm, s: &Settings, argv: bool) {
 }
 
 /// Fills the record header from the saved registers (on the stack at
-/// REGS) into the scratch value (r8).
-fn header(a: &mut Asm, kind: u32) {
+/// REGS) into the scratch value (r8); the time only when `timing` (-T,
+/// -t, -c), as reading the clock costs every event.
+fn header(a: &mut Asm, kind: u32, timing: bool) {
     a.store_imm(Size::W, R8, 0, kind as i32)
         .store_imm(Size::W, R8, 4, 0)
         .load(Size::DW, R1, FP, PT)
@@ -387,9 +388,12 @@ fn header(a: &mut Asm, kind: u32) {
         a.load(Size::DW, R1, FP, REGS + from)
             .store(Size::DW, R8, to, R1);
     }
-    a.call(helper::KTIME_GET_NS)
-        .store(Size::DW, R8, 80, R0)
-        .store_imm(Size::DW, R8, 88, 0)
+    if timing {
+        a.call(helper::KTIME_GET_NS).store(Size::DW, R8, 80, R0);
+    } else {
+        a.store_imm(Size::DW, R8, 80, 0);
+    }
+    a.store_imm(Size::DW, R8, 88, 0)
         .store_imm(Size::DW, R8, 128, 0)
         .store_imm(Size::DW, R8, 136, 0)
         .store_imm(Size::DW, R8, 144, 0)
@@ -573,7 +577,7 @@ pub fn sys_exit(m: &MapFds, s: &Settings) -> Result<Vec<Insn>, String> {
         .label("keep")
         .store(Size::DW, FP, TMP, R7);
     scratch(&mut a, m);
-    header(&mut a, EV_SYSCALL);
+    header(&mut a, EV_SYSCALL, s.timing);
     a.load(Size::DW, R1, FP, TMP)
         .store(Size::DW, R8, 72, R1)
         .load(Size::DW, R1, FP, AOFF)
@@ -675,7 +679,7 @@ pub fn sys_enter(m: &MapFds, s: &Settings) -> Result<Vec<Insn>, String> {
     a.ja("out").label("entry_event");
     read_regs(&mut a);
     scratch(&mut a, m);
-    header(&mut a, EV_ENTRY);
+    header(&mut a, EV_ENTRY, s.timing);
     a.store_imm(Size::DW, R8, 72, 0);
     // Rare calls (execve, exit_group): no digest, a smaller program.
     stack(&mut a, s, m, false);
