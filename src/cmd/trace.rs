@@ -631,15 +631,25 @@ impl Output {
         self.put(tid, &text);
     }
 
+    /// One JSON object and a newline, serialized straight into the
+    /// stream's reused buffer.
     fn json_line<T: Serialize>(&mut self, tid: i32, ev: &T) {
-        match serde_json::to_string(ev) {
-            Ok(mut line) => {
-                line.push('\n');
-                self.put(tid, &line);
+        let Some(s) = self.stream(tid) else {
+            return;
+        };
+        s.buf.clear();
+        let r = match serde_json::to_writer(&mut s.buf, ev) {
+            Ok(()) => {
+                s.buf.push(b'\n');
+                s.put_buf()
             }
             Err(e) => {
-                self.error.get_or_insert(std::io::Error::other(e));
+                s.buf.clear();
+                Err(std::io::Error::other(e))
             }
+        };
+        if let Err(e) = r {
+            self.error.get_or_insert(e);
         }
     }
 

@@ -457,12 +457,6 @@ pub fn format_arg(arg: &Arg) -> String {
     into_string(out)
 }
 
-/// Appends ASCII bytes: digits, or tracee bytes already known to be
-/// printable ASCII.
-fn push_ascii(out: &mut Vec<u8>, bytes: &[u8]) {
-    out.extend_from_slice(bytes);
-}
-
 /// Appends a few digits byte by byte: for one to twenty bytes this beats
 /// a call to `memcpy`, which is what copying a slice of unknown length
 /// becomes.
@@ -490,11 +484,50 @@ fn digits<const RADIX: u64>(mut v: u64, buf: &mut [u8; 22]) -> usize {
     }
 }
 
+/// "00" to "99": decimal numbers are written two digits per division.
+const DIGIT_PAIRS: [u8; 200] = {
+    let mut t = [0u8; 200];
+    let mut i = 0;
+    while i < 100 {
+        t[2 * i] = b'0' + (i / 10) as u8;
+        t[2 * i + 1] = b'0' + (i % 10) as u8;
+        i += 1;
+    }
+    t
+};
+
+/// Writes the decimal digits of `v` into `buf`, ending just before `end`;
+/// returns where they start.
+fn write_decimal(mut v: u64, buf: &mut [u8], end: usize) -> usize {
+    let mut i = end;
+    while v >= 100 {
+        let pair = (v % 100) as usize * 2;
+        v /= 100;
+        i -= 2;
+        buf[i] = DIGIT_PAIRS[pair];
+        buf[i + 1] = DIGIT_PAIRS[pair + 1];
+    }
+    if v >= 10 {
+        let pair = v as usize * 2;
+        i -= 2;
+        buf[i] = DIGIT_PAIRS[pair];
+        buf[i + 1] = DIGIT_PAIRS[pair + 1];
+    } else {
+        i -= 1;
+        buf[i] = b'0' + v as u8;
+    }
+    i
+}
+
 /// Decimal, the same text as `{v}` without going through `core::fmt`
 /// (this runs several times per traced syscall).
 fn push_u64(out: &mut Vec<u8>, v: u64) {
-    let mut buf = [0u8; 22];
-    let i = digits::<10>(v, &mut buf);
+    if v < 10 {
+        out.push(b'0' + v as u8);
+        return;
+    }
+    let mut buf = [0u8; 20];
+    let i = write_decimal(v, &mut buf, 20);
     push_digits(out, &buf[i..]);
 }
 
@@ -518,21 +551,23 @@ fn push_zero_padded(out: &mut Vec<u8>, v: u64, width: usize) {
 
 /// Signed decimal padded with blanks to `width` columns, on the left
 /// (`right_align`, as `{v:>width$}`) or the right (`{v:<width$}`).
+/// Every line starts with one (the pid prefix), so the field is built
+/// in a blank array and copied at once.
 fn push_padded_int(out: &mut Vec<u8>, v: i64, width: usize, right_align: bool) {
-    let mut buf = [0u8; 22];
-    let mut i = digits::<10>(v.unsigned_abs(), &mut buf);
+    const FIELD: usize = 24;
+    let len = v
+        .unsigned_abs()
+        .checked_ilog10()
+        .map_or(1, |l| l as usize + 1)
+        + usize::from(v < 0);
+    let width = width.clamp(len, FIELD);
+    let mut field = [b' '; FIELD];
+    let end = if right_align { width } else { len };
+    let start = write_decimal(v.unsigned_abs(), &mut field, end);
     if v < 0 {
-        i -= 1;
-        buf[i] = b'-';
+        field[start - 1] = b'-';
     }
-    let pad = width.saturating_sub(buf.len() - i);
-    if right_align {
-        push_spaces(out, pad);
-    }
-    push_digits(out, &buf[i..]);
-    if !right_align {
-        push_spaces(out, pad);
-    }
+    out.extend_from_slice(&field[..width]);
 }
 
 fn push_hex(out: &mut Vec<u8>, v: u64) {
@@ -706,36 +741,45 @@ fn push_quoted(out: &mut Vec<u8>, bytes: &[u8]) {
         // Most tracee text is printable: copy each such run at once.
         let run = rest
             .iter()
-            .position(|&b| !is_plain(b))
+            .position(|&b| QUOTE_CLASS[usize::from(b)] != PLAIN)
             .unwrap_or(rest.len());
-        push_ascii(out, &rest[..run]);
+        out.extend_from_slice(&rest[..run]);
         let Some((&b, tail)) = rest[run..].split_first() else {
             break;
         };
-        match b {
-            b'"' => out.extend_from_slice(b"\\\""),
-            b'\\' => out.extend_from_slice(b"\\\\"),
-            b'\n' => out.extend_from_slice(b"\\n"),
-            b'\t' => out.extend_from_slice(b"\\t"),
-            b'\r' => out.extend_from_slice(b"\\r"),
-            0x0b => out.extend_from_slice(b"\\v"),
-            0x0c => out.extend_from_slice(b"\\f"),
-            _ => {
-                out.push(b'\\');
+        out.push(b'\\');
+        match QUOTE_CLASS[usize::from(b)] {
+            OCTAL => {
                 let next_is_digit = tail.first().is_some_and(|n| (b'0'..=b'7').contains(n));
                 push_oct(out, u64::from(b), if next_is_digit { 3 } else { 1 });
             }
+            letter => out.push(letter),
         }
         rest = tail;
     }
     out.push(b'"');
 }
 
-/// Bytes [`push_quoted`] copies unescaped: printable ASCII except the
-/// quote and the backslash.
-fn is_plain(b: u8) -> bool {
-    (0x20..=0x7e).contains(&b) && b != b'"' && b != b'\\'
-}
+/// How [`push_quoted`] shows each byte: as is, in octal, or as a
+/// backslash and this letter.
+const QUOTE_CLASS: [u8; 256] = {
+    let mut t = [OCTAL; 256];
+    let mut b = 0x20;
+    while b < 0x7f {
+        t[b] = PLAIN;
+        b += 1;
+    }
+    t[b'"' as usize] = b'"';
+    t[b'\\' as usize] = b'\\';
+    t[b'\n' as usize] = b'n';
+    t[b'\t' as usize] = b't';
+    t[b'\r' as usize] = b'r';
+    t[0x0b] = b'v';
+    t[0x0c] = b'f';
+    t
+};
+const PLAIN: u8 = 0;
+const OCTAL: u8 = 1;
 
 /// The `-c` table, strace's layout: rows sorted by time (then by the
 /// order given), a total line, errors column blank when zero.
@@ -871,12 +915,47 @@ mod tests {
 
     #[test]
     fn numbers_match_core_fmt() {
-        let signed = [0, 1, -1, 9, 10, -10, 99999, 100000, i64::MAX, i64::MIN];
-        let unsigned = [0, 1, 7, 8, 9, 10, 15, 16, 0o777, 4096, u64::MAX];
+        let signed = [
+            0,
+            1,
+            -1,
+            9,
+            10,
+            -10,
+            99,
+            100,
+            -100,
+            4567,
+            99999,
+            100000,
+            4194304,
+            i64::MAX,
+            i64::MIN,
+        ];
+        let unsigned = [
+            0,
+            1,
+            7,
+            8,
+            9,
+            10,
+            15,
+            16,
+            99,
+            100,
+            101,
+            0o777,
+            4096,
+            1 << 40,
+            u64::MAX,
+        ];
         for v in signed {
             assert_eq!(text(|o| push_i64(o, v)), format!("{v}"));
             assert_eq!(text(|o| push_padded_int(o, v, 5, true)), format!("{v:>5}"));
             assert_eq!(text(|o| push_padded_int(o, v, 5, false)), format!("{v:<5}"));
+            assert_eq!(text(|o| push_padded_int(o, v, 2, true)), format!("{v:>2}"));
+            assert_eq!(text(|o| push_padded_int(o, v, 7, false)), format!("{v:<7}"));
+            assert_eq!(text(|o| push_padded_int(o, v, 7, true)), format!("{v:>7}"));
         }
         for v in unsigned {
             assert_eq!(text(|o| push_u64(o, v)), format!("{v}"));

@@ -1,5 +1,7 @@
 //! Per-event cost of decoding and printing a syscall, without a tracer:
-//! `cargo run --release -p syscalls --example decode_render [EVENTS]`.
+//! `cargo run --release -p syscalls --example decode_render [EVENTS] [reuse]`
+//! (`reuse`: only the loop `trace` runs, e.g. to count its instructions
+//! under `valgrind --tool=callgrind`).
 //!
 //! Replays the eBPF backend's hot loop on `write(3, "goroutine write\n",
 //! 16) = 16` and an `openat` that fails, the way `trace -f -o FILE`
@@ -47,10 +49,12 @@ fn main() {
         ..Default::default()
     };
     let mut sink = BufWriter::with_capacity(1 << 16, std::io::sink());
+    let only_reuse = std::env::args().nth(2).as_deref() == Some("reuse");
+    let events_alloc = if only_reuse { 0 } else { events };
 
     let mut p = Printer::new(line);
     let t = Instant::now();
-    for i in 0..events {
+    for i in 0..events_alloc {
         let (e, ret) = if i % 16 == 0 {
             (&openat, -2)
         } else {
@@ -89,6 +93,12 @@ fn main() {
         let _ = sink.write_all(&buf);
     }
     let reused = t.elapsed();
+    if only_reuse {
+        let _ = sink.flush();
+        let per = reused.as_nanos() as f64 / f64::from(events.max(1));
+        println!("{events} events: {per:.0} ns/event (reused slots and buffer)");
+        return;
+    }
 
     // The two halves apart: decoding only, then printing only.
     let t = Instant::now();

@@ -457,7 +457,9 @@ impl<'c, 'p> Dec<'c, 'p> {
         }
         let limit = self.limit();
         let shown = usize::try_from(len).unwrap_or(usize::MAX).min(limit);
-        let mut bytes = self.spare_bytes();
+        // A recycled buffer keeps its old bytes: they are all overwritten
+        // by a read that succeeds, and only the growth is zeroed.
+        let mut bytes = self.p.spare.borrow_mut().pop().unwrap_or_default();
         bytes.resize(shown, 0);
         if read_exact(self.ctx.mem, addr, &mut bytes) {
             Arg::Str {
