@@ -63,6 +63,46 @@ pub struct Printer {
     /// second thread appears.
     pub opts: LineOptions,
     open: Option<OpenLine>,
+    prefixes: PrefixCache,
+}
+
+/// The pid prefixes of the last few threads, as text: every line starts
+/// with one and a handful of threads make most calls.
+#[derive(Clone, Debug, Default)]
+struct PrefixCache {
+    entries: [CachedPrefix; 8],
+    next: usize,
+}
+
+#[derive(Clone, Copy, Debug, Default)]
+struct CachedPrefix {
+    tid: i32,
+    kind: PidPrefix,
+    len: u8,
+    text: [u8; 24],
+}
+
+impl PrefixCache {
+    fn get(&self, tid: i32, kind: PidPrefix) -> Option<&[u8]> {
+        self.entries
+            .iter()
+            .find(|e| e.tid == tid && e.kind == kind && e.len > 0)
+            .map(|e| &e.text[..usize::from(e.len)])
+    }
+
+    fn put(&mut self, tid: i32, kind: PidPrefix, text: &[u8]) {
+        let Some(slot) = self.entries.get_mut(self.next) else {
+            return;
+        };
+        let Some(dst) = slot.text.get_mut(..text.len()) else {
+            return;
+        };
+        dst.copy_from_slice(text);
+        slot.tid = tid;
+        slot.kind = kind;
+        slot.len = text.len() as u8;
+        self.next = (self.next + 1) % self.entries.len();
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -74,7 +114,11 @@ struct OpenLine {
 impl Printer {
     /// A printer with no line open.
     pub fn new(opts: LineOptions) -> Printer {
-        Printer { opts, open: None }
+        Printer {
+            opts,
+            open: None,
+            prefixes: PrefixCache::default(),
+        }
     }
 
     /// Text for a syscall-entry stop: the start of the line, left open
@@ -255,17 +299,26 @@ impl Printer {
         }
     }
 
-    fn leader(&self, out: &mut Vec<u8>, tid: i32, at: Option<SystemTime>) {
-        match self.opts.prefix {
-            PidPrefix::None => {}
-            PidPrefix::Bare => {
-                push_padded_int(out, i64::from(tid), 5, false);
-                out.push(b' ');
+    fn leader(&mut self, out: &mut Vec<u8>, tid: i32, at: Option<SystemTime>) {
+        let kind = self.opts.prefix;
+        if let Some(text) = self.prefixes.get(tid, kind) {
+            out.extend_from_slice(text);
+        } else {
+            let start = out.len();
+            match kind {
+                PidPrefix::None => {}
+                PidPrefix::Bare => {
+                    push_padded_int(out, i64::from(tid), 5, false);
+                    out.push(b' ');
+                }
+                PidPrefix::Bracket => {
+                    out.extend_from_slice(b"[pid ");
+                    push_padded_int(out, i64::from(tid), 5, true);
+                    out.extend_from_slice(b"] ");
+                }
             }
-            PidPrefix::Bracket => {
-                out.extend_from_slice(b"[pid ");
-                push_padded_int(out, i64::from(tid), 5, true);
-                out.extend_from_slice(b"] ");
+            if kind != PidPrefix::None {
+                self.prefixes.put(tid, kind, &out[start..]);
             }
         }
         if let Some(at) = at {
@@ -1007,6 +1060,37 @@ mod tests {
         let at = UNIX_EPOCH + Duration::new(1_700_011_507, 42_000);
         assert_eq!(format_time(TimeFormat::Micros, at, 0), "01:25:07.000042 ");
         assert_eq!(format_time(TimeFormat::None, at, 0), "");
+    }
+
+    #[test]
+    fn prefixes_follow_style_changes_and_many_threads() {
+        let c = call("getpid", vec![], 0, false, int(1));
+        let mut p = Printer::new(LineOptions::default());
+        let mut got = String::new();
+        let mut want = String::new();
+        for round in 0..3 {
+            for tid in [7, 1234567, -3, 42, 99999, 100000, 5, 6, 8, 9, 10, 7] {
+                p.opts.prefix = match (round + tid) % 3 {
+                    0 => PidPrefix::None,
+                    1 => PidPrefix::Bare,
+                    _ => PidPrefix::Bracket,
+                };
+                got += &p.line(tid, &c, None, None);
+                let lead = match p.opts.prefix {
+                    PidPrefix::None => String::new(),
+                    PidPrefix::Bare => format!("{tid:<5} "),
+                    PidPrefix::Bracket => format!("[pid {tid:>5}] "),
+                };
+                let body = "getpid()";
+                let col = lead.len() + body.len();
+                want += &format!(
+                    "{lead}{body}{:pad$}= 1\n",
+                    " ",
+                    pad = 40usize.saturating_sub(col)
+                );
+            }
+        }
+        assert_eq!(got, want);
     }
 
     #[test]
