@@ -478,3 +478,63 @@ fn kernel_times_for_durations_stamps_and_summary() {
     assert!((0.19..1.0).contains(&d), "{ev}");
     assert!(t >= before - 0.001 && t <= now(), "{ev}");
 }
+
+/// Syscalls the runtime makes on the system stack (g0) name the user
+/// goroutine it works for and continue the stack across `systemstack`
+/// onto that goroutine's stack, as under ptrace: the kernel copies `m`,
+/// `m.curg` and the goroutine's frame-pointer chain.
+#[test]
+fn g0_stacks_name_the_goroutine_and_cross_systemstack() {
+    if ebpf_unavailable().is_some() {
+        return;
+    }
+    let bin = fixture("files_net-go1.27-linux-amd64");
+    let flags = ["-f", "-qq", "-k"];
+    let cmd = [bin.to_str().unwrap(), "7"];
+    let (p, _, _) = trace("ptrace", "g0", &flags, &cmd);
+    let (e, err, _) = trace("ebpf", "g0", &flags, &cmd);
+    assert!(!err.contains("lost"), "{err}");
+    let labels = |t: &str, what: &str| t.lines().filter(|l| l.contains(what)).count();
+    // Crossing: a g0 event whose stack goes from systemstack down to
+    // the goroutine's own frames and ends at goexit.
+    let crossed = |t: &str| {
+        t.split("\n")
+            .collect::<Vec<_>>()
+            .windows(2)
+            .filter(|w| {
+                w[0].contains("runtime.systemstack ") && w[1].contains("runtime.systemstack_switch")
+            })
+            .count()
+    };
+    assert!(
+        labels(&e, "[g0 (goroutine ") > 0,
+        "no g0 event names its goroutine:\n{e}"
+    );
+    assert!(crossed(&e) > 0, "no stack crosses systemstack:\n{e}");
+    assert!(crossed(&p) > 0, "ptrace: no stack crosses systemstack");
+    // Unnamed threads only where ptrace has them too (before the runtime
+    // set g up, a new thread's first calls).
+    assert!(
+        labels(&e, "[no g]") <= labels(&p, "[no g]") + 2,
+        "ebpf {} [no g], ptrace {}",
+        labels(&e, "[no g]"),
+        labels(&p, "[no g]")
+    );
+    // (execve's entry stack belongs to rabbithole's own child before the
+    // exec, named under ptrace only because it stops there.)
+    // A new thread's first calls (after clone, before the runtime set up
+    // its g) end in an unnamed frame under both backends; compare by call.
+    let unnamed = |t: &str| -> BTreeSet<String> {
+        stacks_of(t)
+            .into_iter()
+            .filter(|s| !s.0.starts_with("execve(") && s.2.iter().any(|f| f.starts_with("? ")))
+            .map(|s| s.0.split('(').next().unwrap_or("").to_string())
+            .collect()
+    };
+    let (ue, up) = (unnamed(&e), unnamed(&p));
+    assert!(
+        ue.is_subset(&up),
+        "calls with unnamed frames under eBPF only: {:?}",
+        ue.difference(&up).collect::<Vec<_>>()
+    );
+}

@@ -438,7 +438,14 @@ impl Symbolizer {
                     return None;
                 }
                 let maps = self.read_maps(pid, reloads + 1);
-                self.procs.insert(pid, maps);
+                match self.procs.get_mut(&pid) {
+                    // The process is gone (a tracer reading events after
+                    // the fact): what was mapped is still the best answer.
+                    Some(old) if maps.ranges.is_empty() => old.reloads = maps.reloads,
+                    _ => {
+                        self.procs.insert(pid, maps);
+                    }
+                }
                 self.find_range(pid, key_pc)?
             }
         };

@@ -92,6 +92,20 @@ pub const PENDING: u32 = 2;
 
 /// Capture slot tag of the `g` bytes.
 pub const SLOT_G: u32 = 0x40;
+/// The `m` of a g0 or gsignal.
+pub const SLOT_M: u32 = 0x41;
+/// The user goroutine (`m.curg`) of a g0 or gsignal.
+pub const SLOT_CURG: u32 = 0x42;
+/// The top of the user goroutine's stack (at `curg.sched.sp`).
+pub const SLOT_SCHED: u32 = 0x43;
+/// A frame record (saved fp, return address) on the user goroutine's
+/// stack, at its frame pointer.
+pub const SLOT_FRAME: u32 = 0x44;
+/// Words of captures after the frame records digested at most; a longer
+/// run leaves the record without a digest (always sent in full).
+const DIGEST_WORDS: i16 = 256;
+/// Frame records walked on the user goroutine's stack from a g0.
+const CURG_FRAMES: u32 = 32;
 /// Tag bit of an argv string.
 pub const SLOT_ARGV_STR: u32 = 0x80;
 
@@ -106,6 +120,9 @@ const VAL: i16 = -216;
 const TMP: i16 = -224;
 const HASH: i16 = -232;
 const GOFF: i16 = -240;
+const MOFF: i16 = -248;
+const COFF: i16 = -256;
+const FOFF: i16 = -264;
 
 /// Offsets in x86-64 `struct pt_regs`.
 pub mod regs {
@@ -166,6 +183,28 @@ pub struct Settings {
     pub task_pid: u32,
     /// Offset of `task_struct.exit_code`.
     pub task_exit_code: u32,
+    /// The traced program's Go layout, when it is a Go program: `g` from
+    /// its TLS slot, and on g0 the `m` and user goroutine.
+    pub go: Option<GoOffsets>,
+}
+
+/// Where things are in the traced Go program and the kernel.
+#[derive(Clone, Copy, Debug)]
+pub struct GoOffsets {
+    /// `task_struct.thread.fsbase`.
+    pub task_fsbase: u32,
+    /// The g slot relative to the thread pointer.
+    pub tls: i32,
+    /// `g.goid`, `g.m`.
+    pub g_goid: i16,
+    /// `g.m`.
+    pub g_m: i16,
+    /// `g.sched.sp`, `g.sched.bp`.
+    pub g_sched_sp: i16,
+    /// `g.sched.bp`.
+    pub g_sched_bp: i16,
+    /// `m.curg`.
+    pub m_curg: i16,
 }
 
 /// Loads the pid_tgid into PT, the tgid into KEY, and jumps to `out`
@@ -433,14 +472,96 @@ fn stack(a: &mut Asm, s: &Settings, m: &MapFds, digest: bool) {
     a.label("walked");
     forget_r7(a);
     if s.g_bytes > 0 {
+        if let Some(go) = s.go {
+            g_from_tls(a, go);
+        }
         a.store(Size::DW, FP, GOFF, R7)
             .load(Size::DW, R3, R8, 120)
             .mov_imm(R2, s.g_bytes as i32);
         capture(a, "g", SLOT_G, false);
+        if let Some(go) = s.go {
+            user_goroutine(a, s, go);
+        }
     }
     if digest {
         stack_digest(a, s, m);
     }
+}
+
+/// Replaces the `g` taken from R14 (offset 120) with the one in the
+/// thread's TLS slot when it can be read: R14 holds g only in Go code
+/// that follows ABIInternal, the TLS slot always.
+fn g_from_tls(a: &mut Asm, go: GoOffsets) {
+    a.call(helper::GET_CURRENT_TASK)
+        .mov(R3, R0)
+        .alu_imm(Alu::Add, R3, go.task_fsbase as i32)
+        .mov(R1, FP)
+        .alu_imm(Alu::Add, R1, VAL as i32)
+        .mov_imm(R2, 8)
+        .call(helper::PROBE_READ_KERNEL)
+        .jmp_imm(Cond::Ne, R0, 0, "tls_done")
+        .load(Size::DW, R3, FP, VAL)
+        .jmp_imm(Cond::Eq, R3, 0, "tls_done")
+        .alu_imm(Alu::Add, R3, go.tls)
+        .mov(R1, FP)
+        .alu_imm(Alu::Add, R1, VAL as i32)
+        .mov_imm(R2, 8)
+        .call(helper::PROBE_READ_USER)
+        .jmp_imm(Cond::Ne, R0, 0, "tls_done")
+        .load(Size::DW, R1, FP, VAL)
+        .jmp_imm(Cond::Eq, R1, 0, "tls_done")
+        .store(Size::DW, R8, 120, R1)
+        .label("tls_done");
+}
+
+/// Points r1 at the capture record whose offset is in the stack slot
+/// `slot` and jumps to `fail` unless it holds exactly `len` bytes.
+fn captured(a: &mut Asm, slot: i16, len: u32, fail: &str) {
+    a.load(Size::DW, R1, FP, slot)
+        .jmp_imm(Cond::Gt, R1, OFF_MAX, fail)
+        .alu_reg(Alu::Add, R1, R8)
+        .load(Size::W, R2, R1, 8)
+        .jmp_imm(Cond::Ne, R2, len as i32, fail);
+}
+
+/// On a g0 or gsignal (goid 0): the `m`, its user goroutine `curg`, the
+/// top of that goroutine's stack and its frame-pointer chain, so user
+/// space can name the goroutine and continue the stack across
+/// `systemstack` as the ptrace backend does.
+fn user_goroutine(a: &mut Asm, s: &Settings, go: GoOffsets) {
+    let m_bytes = go.m_curg as u32 + 8;
+    captured(a, GOFF, s.g_bytes, "user_done");
+    a.load(Size::DW, R2, R1, 16 + go.g_goid)
+        .jmp_imm(Cond::Ne, R2, 0, "user_done")
+        .load(Size::DW, R3, R1, 16 + go.g_m)
+        .jmp_imm(Cond::Eq, R3, 0, "user_done")
+        .store(Size::DW, FP, MOFF, R7)
+        .mov_imm(R2, m_bytes as i32);
+    capture(a, "m", SLOT_M, false);
+    captured(a, MOFF, m_bytes, "user_done");
+    a.load(Size::DW, R3, R1, 16 + go.m_curg)
+        .jmp_imm(Cond::Eq, R3, 0, "user_done")
+        .store(Size::DW, FP, COFF, R7)
+        .mov_imm(R2, s.g_bytes as i32);
+    capture(a, "curg", SLOT_CURG, false);
+    captured(a, COFF, s.g_bytes, "user_done");
+    a.load(Size::DW, R6, R1, 16 + go.g_sched_bp)
+        .load(Size::DW, R3, R1, 16 + go.g_sched_sp)
+        .mov_imm(R2, 64);
+    capture(a, "sched", SLOT_SCHED, false);
+    for i in 0..CURG_FRAMES.min(s.stack_depth) {
+        let t = format!("cf{i}");
+        a.jmp_imm(Cond::Eq, R6, 0, "user_done")
+            .store(Size::DW, FP, FOFF, R7)
+            .mov(R3, R6)
+            .mov_imm(R2, 16);
+        capture(a, &t, SLOT_FRAME, false);
+        captured(a, FOFF, 16, "user_done");
+        a.load(Size::DW, R2, R1, 16)
+            .jmp_reg(Cond::Le, R2, R6, "user_done")
+            .mov(R6, R2);
+    }
+    a.label("user_done");
 }
 
 /// One word (r2) into the digest in r1 (r5 holds the multiplier, r4 is
@@ -458,7 +579,8 @@ fn mix(a: &mut Asm) {
 /// leaves the frames and `g` out of the record when an earlier record
 /// with the same digest carried them (r7 back to the header's end).
 fn stack_digest(a: &mut Asm, s: &Settings, m: &MapFds) {
-    a.mov_imm64(R5, 0x9e37_79b9_7f4a_7c15)
+    a.store_imm(Size::DW, FP, HASH, 0)
+        .mov_imm64(R5, 0x9e37_79b9_7f4a_7c15)
         .load(Size::DW, R1, FP, PT)
         .alu_imm(Alu::Rsh, R1, 32);
     for off in [96, 104, 112, 120, 128] {
@@ -475,11 +597,17 @@ fn stack_digest(a: &mut Asm, s: &Settings, m: &MapFds) {
     }
     a.label("digest_frames");
     if s.g_bytes > 0 {
+        // Every capture after the frame records (g, and on a g0 the m,
+        // the user goroutine and its stack): from GOFF to r7.
         a.load(Size::DW, R3, FP, GOFF)
-            .jmp_imm(Cond::Gt, R3, OFF_MAX, "digest_g")
+            .jmp_imm(Cond::Gt, R3, OFF_MAX, "digest_none")
+            .mov(R6, R7)
+            .alu_reg(Alu::Sub, R6, R3)
+            .jmp_imm(Cond::Sgt, R6, 8 * DIGEST_WORDS as i32, "digest_none")
             .alu_reg(Alu::Add, R3, R8);
-        for k in 0..(16 + s.g_bytes as i16) / 8 {
-            a.load(Size::DW, R2, R3, 8 * k);
+        for k in 0..DIGEST_WORDS {
+            a.jmp_imm(Cond::Sle, R6, 8 * k as i32, "digest_g")
+                .load(Size::DW, R2, R3, 8 * k);
             mix(a);
         }
         a.label("digest_g");
@@ -499,7 +627,8 @@ fn stack_digest(a: &mut Asm, s: &Settings, m: &MapFds) {
         .store(Size::W, R8, 0, R1)
         .store_imm(Size::W, R8, 4, 0)
         .mov_imm(R7, HDR as i32)
-        .label("digest_new");
+        .label("digest_new")
+        .label("digest_none");
 }
 
 /// Reads the user registers (`ctx->args[0]`) to REGS; jumps to `out` on
