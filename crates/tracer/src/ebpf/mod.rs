@@ -34,8 +34,16 @@
 //! at SP (the return address of a frameless assembly leaf such as
 //! `Syscall6`). User space rebuilds a sparse stack image from those
 //! records and runs the ptrace backend's unwinder on it. The goroutine
-//! comes from the `g` in R14 (Go's ABIInternal register) whose first 176
-//! bytes are copied; threads not running Go code there show no goroutine.
+//! is the `g` in the thread's TLS slot (`task_struct.thread.fsbase` plus
+//! the program's TLS offset; R14, Go's ABIInternal register, when that
+//! cannot be read), whose first 176 bytes are copied. On a g0 or gsignal
+//! (goid 0) the program also copies the `m`, the user goroutine
+//! `m.curg`, the top of that goroutine's stack and its frame-pointer
+//! chain (as captures at their addresses), so the unwinder names the
+//! goroutine the runtime works for and continues across `systemstack`
+//! exactly as it does on a stopped thread. The `g`/`m` offsets come from
+//! the traced program's Go version (`goroutine::layouts`); a program that
+//! is not Go, or a child that executes another one, gets R14 only.
 //!
 //! A syscall-heavy program makes the same few calls from the same places
 //! over and over, so the program digests everything the unwinder reads
