@@ -42,8 +42,9 @@
 //! chain (as captures at their addresses), so the unwinder names the
 //! goroutine the runtime works for and continues across `systemstack`
 //! exactly as it does on a stopped thread. The `g`/`m` offsets come from
-//! the traced program's Go version (`goroutine::layouts`); a program that
-//! is not Go, or a child that executes another one, gets R14 only.
+//! the traced program's Go version (`goroutine::layouts`); in a child
+//! that executes another program they may not fit, and the reader's
+//! sanity checks then say `no g` rather than a made-up goroutine.
 //!
 //! A syscall-heavy program makes the same few calls from the same places
 //! over and over, so the program digests everything the unwinder reads
