@@ -61,12 +61,13 @@ pub enum Arg {
     /// follow in hex. Empty names and zero rest print `0`.
     Flags {
         /// Names of the recognised bits (or the zero-valued name first).
-        names: Vec<String>,
+        names: Vec<Cow<'static, str>>,
         /// Bits no name covers.
         rest: u64,
     },
-    /// A symbolic constant (`AT_FDCWD`, `SIGURG`, `F_GETFD`).
-    Sym(String),
+    /// A symbolic constant (`AT_FDCWD`, `SIGURG`, `F_GETFD`); borrowed
+    /// from a decoder's table when it can be, so most cost no allocation.
+    Sym(Cow<'static, str>),
     /// Pieces joined by `|` where one part is not a flag (`S_IFREG|0644`).
     Or(Vec<Arg>),
     /// A C struct: `{name=value, ...}`.
@@ -117,7 +118,7 @@ pub enum Arg {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Field {
     /// The field name as strace spells it (`st_mode`, `sa_handler`).
-    pub name: String,
+    pub name: Cow<'static, str>,
     /// The field's value.
     pub value: Arg,
 }

@@ -74,7 +74,7 @@ pub(crate) fn sigset(bytes: &[u8]) -> Arg {
 /// A signal number as an argument: its name, or the number.
 pub(crate) fn signal_arg(signo: u64) -> Arg {
     match signo {
-        1..=64 => Arg::Sym(signal_name(signo as i32)),
+        1..=64 => Arg::Sym(signal_name(signo as i32).into()),
         _ => Arg::Int(signo as i32 as i64),
     }
 }
@@ -159,7 +159,7 @@ pub fn decode_siginfo(arch: Arch, raw: &[u8]) -> Signal {
     let errno = le_u32(raw, 4) as i32;
     let code = le_u32(raw, 8) as i32;
     let name = signal_name(signo);
-    let mut f: Vec<(&str, Arg)> = vec![("si_signo", Arg::Sym(name.clone()))];
+    let mut f: Vec<(&str, Arg)> = vec![("si_signo", Arg::Sym(name.clone().into()))];
     if errno != 0 {
         f.push(("si_errno", errno_arg(errno)));
     }

@@ -34,7 +34,7 @@ impl Xlat {
     /// `/* PREFIX_??? */` comment left out for brevity of the model.
     pub fn sym(&self, v: u64) -> Arg {
         match self.name(v) {
-            Some(n) => Arg::Sym(n.to_string()),
+            Some(n) => Arg::Sym(n.into()),
             None if self.unknown_dec => Arg::Int(v as i64),
             None => Arg::Hex(v),
         }
@@ -48,13 +48,13 @@ impl Xlat {
         let mut rest = v;
         if v == 0 {
             if let Some(n) = self.name(0) {
-                names.push(n.to_string());
+                names.push(n.into());
             }
             return Arg::Flags { names, rest: 0 };
         }
         for &(bits, name) in self.entries {
             if bits != 0 && rest & bits == bits {
-                names.push(name.to_string());
+                names.push(name.into());
                 rest &= !bits;
             }
         }

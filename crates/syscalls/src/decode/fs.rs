@@ -1,5 +1,7 @@
 //! Decoders: files, descriptors, directories.
 
+use std::borrow::Cow;
+
 use model::syscall::Arg;
 
 use super::{Dec, DecodeFn};
@@ -107,11 +109,11 @@ pub(super) fn open_flags(d: &Dec<'_, '_>, v: u64) -> Arg {
     let mode = v & 3;
     let mut names = vec![O_ACCMODE
         .name(mode)
-        .map_or_else(|| format!("{mode:#x}"), str::to_string)];
+        .map_or_else(|| format!("{mode:#x}").into(), Cow::Borrowed)];
     let mut rest = v & !3;
     for &(bits, name) in table {
         if rest & bits == bits {
-            names.push(name.to_string());
+            names.push(name.into());
             rest &= !bits;
         }
     }
@@ -393,7 +395,7 @@ fn stat_struct(d: &Dec<'_, '_>, addr: u64) -> Arg {
     super::st(f)
 }
 
-pub(super) fn with_ellipsis(f: Vec<(&str, Arg)>) -> Arg {
+pub(super) fn with_ellipsis(f: Vec<(&'static str, Arg)>) -> Arg {
     let mut f = f;
     f.push(("", Arg::Ellipsis));
     super::st(f)
@@ -482,7 +484,7 @@ fn statx_flags(v: u64) -> Arg {
     let sync = v & 0x6000;
     let mut names = vec![STATX_SYNC
         .name(sync)
-        .map_or_else(|| format!("{sync:#x}"), str::to_string)];
+        .map_or_else(|| format!("{sync:#x}").into(), Cow::Borrowed)];
     match AT_FLAGS.flags(v & !0x6000) {
         Arg::Flags { names: n, rest } if !(n.is_empty() && rest == 0) => {
             names.extend(n);
@@ -741,7 +743,7 @@ fn fcntl(d: &mut Dec<'_, '_>) {
 pub(super) fn flag_text(a: &Arg) -> String {
     match a {
         Arg::Flags { names, rest } => {
-            let mut parts: Vec<String> = names.clone();
+            let mut parts: Vec<String> = names.iter().map(|n| n.to_string()).collect();
             if *rest != 0 || parts.is_empty() {
                 parts.push(if *rest == 0 {
                     "0".into()
@@ -751,7 +753,7 @@ pub(super) fn flag_text(a: &Arg) -> String {
             }
             parts.join("|")
         }
-        Arg::Sym(s) => s.clone(),
+        Arg::Sym(s) => s.to_string(),
         _ => String::new(),
     }
 }

@@ -68,7 +68,7 @@ const LFLAG: Xlat = Xlat::new(&[
 fn oflag(v: u64) -> Arg {
     // The delay fields are enums inside the word; strace names each one.
     let mut names = Vec::new();
-    let fields: [(u64, &[&str]); 6] = [
+    let fields: [(u64, &[&'static str]); 6] = [
         (0o400, &["NL0", "NL1"]),
         (0o3000, &["CR0", "CR1", "CR2", "CR3"]),
         (0o14000, &["TAB0", "TAB1", "TAB2", "TAB3"]),
@@ -80,8 +80,8 @@ fn oflag(v: u64) -> Arg {
     for (mask, vals) in fields {
         let shift = mask.trailing_zeros();
         let idx = ((v & mask) >> shift) as usize;
-        if let Some(n) = vals.get(idx) {
-            names.push(n.to_string());
+        if let Some(&n) = vals.get(idx) {
+            names.push(n.into());
         }
         rest &= !mask;
     }
@@ -112,8 +112,8 @@ fn cflag(v: u64) -> Arg {
     let mut names = Vec::new();
     let baud = v & 0o10017;
     match BAUD.get(baud as usize) {
-        Some(b) => names.push(b.to_string()),
-        None => names.push(format!("{baud:#o}")),
+        Some(&b) => names.push(b.into()),
+        None => names.push(format!("{baud:#o}").into()),
     }
     names.push(["CS5", "CS6", "CS7", "CS8"][((v >> 4) & 3) as usize].into());
     let mut rest = v & !0o10017 & !0o60;

@@ -1,5 +1,7 @@
 //! Decoders: time, futexes, scheduling, limits, and process attributes.
 
+use std::borrow::Cow;
+
 use model::syscall::Arg;
 
 use super::{le_u32, le_u64, st, Dec, DecodeFn};
@@ -53,14 +55,37 @@ const FUTEX_CMD: &[&str] = &[
     "FUTEX_LOCK_PI2",
 ];
 
+/// [`FUTEX_CMD`] with `_PRIVATE`, spelled out so that the most common
+/// futex calls name their operation without allocating.
+const FUTEX_CMD_PRIVATE: &[&str] = &[
+    "FUTEX_WAIT_PRIVATE",
+    "FUTEX_WAKE_PRIVATE",
+    "FUTEX_FD_PRIVATE",
+    "FUTEX_REQUEUE_PRIVATE",
+    "FUTEX_CMP_REQUEUE_PRIVATE",
+    "FUTEX_WAKE_OP_PRIVATE",
+    "FUTEX_LOCK_PI_PRIVATE",
+    "FUTEX_UNLOCK_PI_PRIVATE",
+    "FUTEX_TRYLOCK_PI_PRIVATE",
+    "FUTEX_WAIT_BITSET_PRIVATE",
+    "FUTEX_WAKE_BITSET_PRIVATE",
+    "FUTEX_WAIT_REQUEUE_PI_PRIVATE",
+    "FUTEX_CMP_REQUEUE_PI_PRIVATE",
+    "FUTEX_LOCK_PI2_PRIVATE",
+];
+
 fn futex_op(op: u64) -> Arg {
     let cmd = (op & 0x7f) as usize;
     let private = op & 128 != 0;
     let mut names = Vec::new();
     let mut rest = op & !0x7f & !128 & !256;
     match FUTEX_CMD.get(cmd) {
-        Some(n) if private => names.push(format!("{n}_PRIVATE")),
-        Some(n) => names.push(n.to_string()),
+        Some(n) if private => names.push(
+            FUTEX_CMD_PRIVATE
+                .get(cmd)
+                .map_or_else(|| Cow::Owned(format!("{n}_PRIVATE")), |&p| Cow::Borrowed(p)),
+        ),
+        Some(&n) => names.push(n.into()),
         None => rest |= op & (0x7f | 128),
     }
     if op & 256 != 0 {
@@ -267,7 +292,7 @@ fn rlim(v: u64) -> Arg {
     if v == u64::MAX {
         Arg::Sym("RLIM64_INFINITY".into())
     } else if v > 0 && v & 1023 == 0 {
-        Arg::Sym(format!("{}*1024", v / 1024))
+        Arg::Sym(format!("{}*1024", v / 1024).into())
     } else {
         Arg::UInt(v)
     }
@@ -501,4 +526,17 @@ fn sysinfo(d: &mut Dec<'_, '_>) {
         (false, Ok(_)) => Arg::Ptr(addr),
     };
     d.push(a);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn private_futex_names_follow_the_plain_ones() {
+        assert_eq!(FUTEX_CMD.len(), FUTEX_CMD_PRIVATE.len());
+        for (plain, private) in FUTEX_CMD.iter().zip(FUTEX_CMD_PRIVATE) {
+            assert_eq!(format!("{plain}_PRIVATE"), *private);
+        }
+    }
 }

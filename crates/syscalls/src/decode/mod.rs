@@ -506,12 +506,12 @@ impl<'c, 'p> Dec<'c, 'p> {
 }
 
 /// Builds a `{name=value, ...}` struct from pairs.
-pub(crate) fn st(fields: Vec<(&str, Arg)>) -> Arg {
+pub(crate) fn st(fields: Vec<(&'static str, Arg)>) -> Arg {
     Arg::Struct(
         fields
             .into_iter()
             .map(|(n, v)| Field {
-                name: n.to_string(),
+                name: n.into(),
                 value: v,
             })
             .collect(),

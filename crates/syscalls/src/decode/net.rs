@@ -59,7 +59,7 @@ fn sock_type(v: u64) -> Arg {
     let mut names = Vec::new();
     let mut rest = 0;
     match SOCK_TYPES.name(v & 0xf) {
-        Some(n) => names.push(n.to_string()),
+        Some(n) => names.push(n.into()),
         None => rest |= v & 0xf,
     }
     match SOCK_FLAGS.flags(v & !0xf) {
@@ -150,7 +150,10 @@ pub(super) fn sockaddr(d: &Dec<'_, '_>, addr: u64, len: u64) -> Arg {
             let path = &b[2..];
             if path.first() == Some(&0) && path.len() > 1 {
                 let name = &path[1..];
-                f.push(("sun_path", Arg::Sym(format!("@{}", crate_render_str(name)))));
+                f.push((
+                    "sun_path",
+                    Arg::Sym(format!("@{}", crate_render_str(name)).into()),
+                ));
             } else if !path.is_empty() {
                 let end = path.iter().position(|&c| c == 0).unwrap_or(path.len());
                 f.push((
@@ -164,7 +167,10 @@ pub(super) fn sockaddr(d: &Dec<'_, '_>, addr: u64, len: u64) -> Arg {
         }
         16 if len >= 12 => {
             f.push(("nl_pid", Arg::UInt(le_u32(&b, 4) as u64)));
-            f.push(("nl_groups", Arg::Sym(format!("{:08x}", le_u32(&b, 8)))));
+            f.push((
+                "nl_groups",
+                Arg::Sym(format!("{:08x}", le_u32(&b, 8)).into()),
+            ));
         }
         _ => {
             f.push((

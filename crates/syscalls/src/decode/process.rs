@@ -260,8 +260,8 @@ fn wait_status(s: u32) -> Arg {
         format!("WIFSIGNALED(s) && WTERMSIG(s) == {sig}{core}")
     };
     Arg::Array(vec![Arg::Struct(vec![model::syscall::Field {
-        name: String::new(),
-        value: Arg::Sym(text),
+        name: "".into(),
+        value: Arg::Sym(text.into()),
     }])])
 }
 

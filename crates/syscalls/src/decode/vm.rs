@@ -1,5 +1,7 @@
 //! Decoders: address-space mapping.
 
+use std::borrow::Cow;
+
 use model::syscall::Arg;
 
 use super::{Dec, DecodeFn};
@@ -54,7 +56,7 @@ const MAP_FLAGS: Xlat = Xlat::new(&[
 fn map_flags(v: u64) -> Arg {
     let mut names = vec![MAP_TYPE
         .name(v & 0xf)
-        .map_or_else(|| format!("{:#x}", v & 0xf), str::to_string)];
+        .map_or_else(|| format!("{:#x}", v & 0xf).into(), Cow::Borrowed)];
     match MAP_FLAGS.flags(v & !0xf) {
         Arg::Flags { names: n, rest } => {
             names.extend(n);
