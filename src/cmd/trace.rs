@@ -593,7 +593,7 @@ impl Output {
         if self.json {
             let (ret, errno) = match &call.ret {
                 Some(Ret::Error { errno, name, .. }) => {
-                    (Some(-i64::from(*errno)), Some(name.as_str()))
+                    (Some(-i64::from(*errno)), Some(name.as_ref()))
                 }
                 Some(Ret::Value { value, .. }) => (arg_number(value), None),
                 _ => (None, None),

@@ -141,9 +141,10 @@ pub enum Ret {
         /// The positive errno number.
         errno: i32,
         /// Its symbolic name (`ENOENT`); `E?` style text when unknown.
-        name: String,
+        /// Borrowed from the errno table when known.
+        name: Cow<'static, str>,
         /// strerror-style message.
-        message: String,
+        message: Cow<'static, str>,
     },
     /// No result: the call never returned (`exit`, `exit_group`, a thread
     /// killed while blocked). Prints as `?`.

@@ -242,8 +242,9 @@ fn value(arg: Arg) -> Ret {
 pub fn error_ret(errno: i32) -> Ret {
     Ret::Error {
         errno,
-        name: errno_name(errno).map_or_else(|| errno.to_string(), str::to_string),
-        message: errno_message(errno).map_or_else(|| format!("errno {errno}"), str::to_string),
+        name: errno_name(errno).map_or_else(|| errno.to_string().into(), Cow::Borrowed),
+        message: errno_message(errno)
+            .map_or_else(|| format!("errno {errno}").into(), Cow::Borrowed),
     }
 }
 
