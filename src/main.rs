@@ -62,7 +62,17 @@ fn main() -> ExitCode {
             if cmd::is_broken_pipe(&err) {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("rabbithole: {err:#}");
+            // The chain of causes, each once: library errors often say
+            // their cause in their own message already.
+            let mut line = err.to_string();
+            for cause in err.chain().skip(1) {
+                let cause = cause.to_string();
+                if !line.contains(&cause) {
+                    line.push_str(": ");
+                    line.push_str(&cause);
+                }
+            }
+            eprintln!("rabbithole: {line}");
             ExitCode::from(2)
         }
     }

@@ -143,9 +143,9 @@ pub trait Sink {
     /// A thread was detached (Ctrl-C on `-p`) and keeps running.
     fn detached(&mut self, _tid: i32, _pid: i32) {}
     /// `pid` runs the program it will run from now on (just spawned or
-    /// attached to). Backends that deliver events after the fact (a ring
-    /// buffer drained later) say so at once, so the sink can read what it
-    /// needs from `/proc` (mappings for stacks) before the process may be
-    /// gone.
+    /// attached to), or mapped more code (a library). Backends that
+    /// deliver events after the fact (a ring buffer drained later) say so
+    /// as soon as they know, so the sink can read what it needs from
+    /// `/proc` (mappings for stacks) before the process may be gone.
     fn process_ready(&mut self, _pid: i32) {}
 }

@@ -153,6 +153,17 @@ pub(crate) fn note_inherited_dispositions() {
 }
 
 pub(crate) fn fork_child(prep: &Prepared, filter: Option<&SeccompFilter>) -> Result<Child, Error> {
+    fork_child_with(prep, filter, false)
+}
+
+/// [`fork_child`]; with `stop_at_exec` the child asks to be traced
+/// (`PTRACE_TRACEME`), so it stops with SIGTRAP right after its execve,
+/// before the new program's first instruction, until detached.
+pub(crate) fn fork_child_with(
+    prep: &Prepared,
+    filter: Option<&SeccompFilter>,
+    stop_at_exec: bool,
+) -> Result<Child, Error> {
     let ignored = IGNORED_AT_START.load(std::sync::atomic::Ordering::Relaxed);
     let sync = pipe_cloexec()?;
     let error = pipe_cloexec()?;
@@ -210,6 +221,9 @@ pub(crate) fn fork_child(prep: &Prepared, filter: Option<&SeccompFilter>) -> Res
                     libc::_exit(127);
                 }
             }
+            if stop_at_exec {
+                libc::ptrace(libc::PTRACE_TRACEME, 0, 0, 0);
+            }
             libc::execve(prep.path.as_ptr(), argv.as_ptr(), envp.as_ptr());
             let e = *libc::__errno_location();
             libc::write(error[1], &e as *const i32 as *const libc::c_void, 4);
@@ -230,8 +244,14 @@ pub(crate) fn fork_child(prep: &Prepared, filter: Option<&SeccompFilter>) -> Res
 
 /// Lets the child go on to execve.
 pub(crate) fn release(fd: libc::c_int) {
-    // SAFETY: closing our own pipe end; the child's read returns 0.
+    // A byte, not just the close: a child forked at the same time by
+    // another thread holds a copy of this write end until it executes, so
+    // waiting for end-of-file could wait on that child, and that child on
+    // us (two tracers starting programs at once).
+    // SAFETY: writes one byte from a live local, then closes our own end.
     unsafe {
+        let byte = 1u8;
+        libc::write(fd, &byte as *const u8 as *const libc::c_void, 1);
         libc::close(fd);
     }
 }

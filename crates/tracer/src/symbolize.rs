@@ -384,6 +384,21 @@ impl Symbolizer {
         self.procs.remove(&pid);
     }
 
+    /// Whether `pid`'s mappings have been read.
+    pub fn is_known(&self, pid: i32) -> bool {
+        self.procs.contains_key(&pid)
+    }
+
+    /// Rereads `pid`'s mappings now (it mapped new code), keeping what
+    /// was known when the process is already gone.
+    pub fn refresh(&mut self, pid: i32) {
+        let reloads = self.procs.get(&pid).map_or(0, |p| p.reloads);
+        let maps = self.read_maps(pid, reloads);
+        if !maps.ranges.is_empty() || !self.procs.contains_key(&pid) {
+            self.procs.insert(pid, maps);
+        }
+    }
+
     /// Registers a module mapped at `[start, end)` with this bias in `pid`,
     /// bypassing /proc (tests, or callers that know the layout).
     pub fn add_mapping(&mut self, pid: i32, module: Module, start: u64, end: u64, bias: u64) {

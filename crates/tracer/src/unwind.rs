@@ -183,6 +183,13 @@ impl Unwinder {
     /// when they learn of a process, so stacks of a process that has
     /// exited meanwhile can still be named.
     pub fn preload(&mut self, pid: i32) {
+        if self.symbols.is_known(pid) {
+            // Known already: it mapped more code (a library) since.
+            self.symbols.refresh(pid);
+        }
+        if self.readers.get(&pid).is_some_and(|r| r.is_none()) {
+            self.readers.remove(&pid);
+        }
         let _ = self.reader(pid);
     }
 
@@ -191,10 +198,13 @@ impl Unwinder {
         if let Some(r) = self.readers.get(&pid) {
             return *r;
         }
-        let r = self.symbols.go_module(pid).and_then(|(m, _)| {
-            let version = m.go()?.version?;
-            GReader::new(version, m.g_tls_offset_amd64())
+        let module = self.symbols.go_module(pid)?;
+        let r = module.0.go().and_then(|go| {
+            let version = go.version?;
+            GReader::new(version, module.0.g_tls_offset_amd64())
         });
+        // Kept once the Go executable is known; before (mappings read too
+        // early) the next call asks again.
         self.readers.insert(pid, r);
         r
     }

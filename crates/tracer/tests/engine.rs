@@ -53,6 +53,18 @@ impl Sink for Record {
 }
 
 fn cc(name: &str) -> PathBuf {
+    // Tests run in parallel and share the programs: build each once.
+    static BUILT: std::sync::Mutex<Vec<(String, PathBuf)>> = std::sync::Mutex::new(Vec::new());
+    let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((_, p)) = built.iter().find(|(n, _)| n == name) {
+        return p.clone();
+    }
+    let out = build(name);
+    built.push((name.to_string(), out.clone()));
+    out
+}
+
+fn build(name: &str) -> PathBuf {
     let src = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("tests/progs")
         .join(format!("{name}.c"));

@@ -128,6 +128,9 @@ const MAX_IMAGE: u64 = 256 << 10;
 /// errnos the kernel turns into a restart (strace prints `= ?` when the
 /// thread dies instead).
 const RESTARTS: [i64; 4] = [-512, -513, -514, -516];
+/// x86-64 `mmap` and its `PROT_EXEC` bit.
+const MMAP_NR: u64 = 9;
+const PROT_EXEC: u64 = 4;
 
 /// Whether this machine can run the backend; the error says exactly what
 /// is missing.
@@ -806,10 +809,18 @@ impl State {
                     );
                     return;
                 }
+                // New code mapped (the dynamic loader bringing in libc):
+                // its names must be read while the process still runs.
+                let exec_map = rec.nr == MMAP_NR
+                    && rec.args[2] & PROT_EXEC != 0
+                    && !(-4095..0).contains(&rec.ret);
                 if RESTARTS.contains(&rec.ret) {
                     self.held.insert(tid, rec);
                 } else {
                     self.deliver(rec, sink);
+                }
+                if exec_map {
+                    sink.process_ready(pid);
                 }
             }
             prog::EV_ENTRY => {
@@ -888,6 +899,8 @@ pub struct EbpfTracer {
     attached: Vec<i32>,
     /// Processes to announce with [`Sink::process_ready`] on the next run.
     ready: Vec<i32>,
+    /// The spawned child, stopped after its exec until announced.
+    held_at_exec: Option<i32>,
 }
 
 impl EbpfTracer {
@@ -898,7 +911,10 @@ impl EbpfTracer {
         let prep = crate::spawn::prepare(program, args)?;
         let path = crate::spawn::resolve(program)?;
         let kernel = Kernel::load(opts, Some(&path))?;
-        let child = crate::spawn::fork_child(&prep, None)?;
+        // The child stops once at its exec (a ptrace stop it cannot see),
+        // so its mappings are read before a short program can be gone;
+        // `run` lets it go at once.
+        let child = crate::spawn::fork_child_with(&prep, None, true)?;
         if let Err(e) = kernel.set_tgid(child.pid, prog::PENDING) {
             // SAFETY: killing and reaping our own child.
             unsafe {
@@ -920,6 +936,7 @@ impl EbpfTracer {
             child_status: None,
             attached: Vec::new(),
             ready: vec![child.pid],
+            held_at_exec: None,
         };
         // A failed exec reports its errno on the error pipe.
         let exec_failed = crate::spawn::exec_error(child.error_read);
@@ -931,7 +948,23 @@ impl EbpfTracer {
                 source,
             });
         }
-        wait_mapped(child.pid);
+        // Stopped at the exec (SIGTRAP), or ended before it.
+        let mut status = 0;
+        // SAFETY: waits for our own child; `status` is a live local.
+        let r = unsafe { libc::waitpid(child.pid, &mut status, 0) };
+        if r == child.pid && libc::WIFSTOPPED(status) {
+            t.held_at_exec = Some(child.pid);
+        } else if r == child.pid {
+            t.child = None;
+            t.child_status = Some(if libc::WIFSIGNALED(status) {
+                ExitKind::Killed {
+                    signal: libc::WTERMSIG(status),
+                    core: libc::WCOREDUMP(status),
+                }
+            } else {
+                ExitKind::Exited(libc::WEXITSTATUS(status))
+            });
+        }
         Ok(t)
     }
 
@@ -966,6 +999,7 @@ impl EbpfTracer {
             child: None,
             child_status: None,
             ready: attached.clone(),
+            held_at_exec: None,
             attached,
         })
     }
@@ -1030,7 +1064,18 @@ impl EbpfTracer {
         for pid in std::mem::take(&mut self.ready) {
             sink.process_ready(pid);
         }
-        let mut idle = 0u32;
+        if let Some(pid) = self.held_at_exec.take() {
+            // SAFETY: detaching our own child from its exec stop; the
+            // pending SIGTRAP is dropped (signal 0).
+            unsafe {
+                libc::ptrace(libc::PTRACE_DETACH, pid, 0, 0);
+            }
+        }
+        // Quiet since: the reader polls every 200 us for a while after
+        // the last record (a short program's events, such as the mapping
+        // of its libraries, are read while it still runs), then every
+        // 2 ms.
+        let mut quiet = std::time::Instant::now();
         loop {
             let state = &mut self.state;
             let n = self.kernel.ring.drain(|rec| state.handle(rec, sink));
@@ -1038,9 +1083,10 @@ impl EbpfTracer {
                 return Ok(Outcome::Interrupted(r));
             }
             if n > 0 {
-                idle = 0;
+                quiet = std::time::Instant::now();
                 continue;
             }
+            let idle = quiet.elapsed();
             self.reap(false);
             let done = if self.attached.is_empty() {
                 self.child.is_none()
@@ -1056,7 +1102,7 @@ impl EbpfTracer {
                 let state = &mut self.state;
                 self.kernel.ring.drain(|rec| state.handle(rec, sink));
                 self.prune();
-                if self.state.live.is_empty() || idle > 200 {
+                if self.state.live.is_empty() || idle > Duration::from_millis(400) {
                     let held: Vec<i32> = self.state.held.keys().copied().collect();
                     for tid in held {
                         self.state.flush(tid, sink);
@@ -1065,8 +1111,8 @@ impl EbpfTracer {
                     return Ok(Outcome::Finished(how));
                 }
             }
-            idle = idle.saturating_add(1);
-            std::thread::sleep(Duration::from_micros(if idle < 20 { 200 } else { 2000 }));
+            let fast = idle < Duration::from_millis(50);
+            std::thread::sleep(Duration::from_micros(if fast { 200 } else { 2000 }));
         }
     }
 
@@ -1081,20 +1127,6 @@ impl EbpfTracer {
         tids.sort();
         for (tid, pid) in tids {
             sink.detached(tid, pid);
-        }
-    }
-}
-
-/// Waits (at most 50 ms) until the exec of `pid` is complete: our pipe
-/// closes early in the exec, before the kernel maps the new program, and
-/// [`Sink::process_ready`] readers need its mappings. The auxiliary
-/// vector is written last, so a non-empty `/proc/PID/auxv` means done.
-fn wait_mapped(pid: i32) {
-    for _ in 0..250 {
-        match std::fs::read(format!("/proc/{pid}/auxv")) {
-            Ok(auxv) if auxv.get(..8).is_some_and(|w| w != [0u8; 8]) => return,
-            Ok(_) => std::thread::sleep(Duration::from_micros(200)),
-            Err(_) => return,
         }
     }
 }
