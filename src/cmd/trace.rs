@@ -472,7 +472,11 @@ impl Output {
             return self.files.get_mut(&tid);
         }
         let s = self.main.as_mut()?;
-        s.printer.opts = line;
+        // Written only when it changes (it is the same for nearly every
+        // event, and this runs twice per syscall).
+        if s.printer.opts != line {
+            s.printer.opts = line;
+        }
         Some(s)
     }
 
