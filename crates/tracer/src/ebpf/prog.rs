@@ -472,14 +472,27 @@ fn stack(a: &mut Asm, s: &Settings, m: &MapFds, digest: bool) {
     a.label("walked");
     forget_r7(a);
     if s.g_bytes > 0 {
-        if let Some(go) = s.go {
-            g_from_tls(a, go);
-        }
         a.store(Size::DW, FP, GOFF, R7)
             .load(Size::DW, R3, R8, 120)
             .mov_imm(R2, s.g_bytes as i32);
         capture(a, "g", SLOT_G, false);
         if let Some(go) = s.go {
+            // R14 is this thread's g when SP lies on that g's stack (Go
+            // code, the common case: no more reads); else the g in the
+            // TLS slot replaces it.
+            captured(a, GOFF, s.g_bytes, "g_tls");
+            a.load(Size::DW, R2, R1, 16)
+                .load(Size::DW, R3, R1, 24)
+                .load(Size::DW, R4, R8, 104)
+                .jmp_reg(Cond::Gt, R2, R4, "g_tls")
+                .jmp_reg(Cond::Ge, R4, R3, "g_tls")
+                .ja("g_ok")
+                .label("g_tls")
+                .load(Size::DW, R7, FP, GOFF);
+            g_from_tls(a, go);
+            a.load(Size::DW, R3, R8, 120).mov_imm(R2, s.g_bytes as i32);
+            capture(a, "g2", SLOT_G, false);
+            a.label("g_ok");
             user_goroutine(a, s, go);
         }
     }
