@@ -6,9 +6,8 @@
 //! entry for `execve` and the calls that never return), what those
 //! decoders will read: paths, the `-s` prefix of data buffers, structs
 //! passed by pointer, sockaddrs. This table mirrors the decoders' argument
-//! tables; `tests/trace_ebpf_captures.rs` runs every decoder on synthetic
-//! arguments and checks each read it makes falls inside what is listed
-//! here. A pointer not listed decodes as the bare address, like an
+//! tables; `tests/captures.rs` runs every decoder on synthetic arguments
+//! and checks each read it makes falls inside what is listed here. A pointer not listed decodes as the bare address, like an
 //! unreadable pointer under ptrace.
 
 /// How many bytes to copy from one argument's pointer.
@@ -58,6 +57,9 @@ pub fn spec(name: &str) -> &'static [(u8, Kind)] {
     match name {
         "read" | "pread64" => &[(1, Data(Ret))],
         "getrandom" => &[(0, Data(Ret))],
+        // One byte per page: never more than the length in bytes, and
+        // the decoder shows at most `-s` of them.
+        "mincore" => &[(2, Data(Arg(1)))],
         "write" | "pwrite64" => &[(1, Data(Arg(2)))],
         "open" | "creat" | "access" | "chdir" | "mkdir" | "rmdir" | "unlink" | "chmod"
         | "chown" | "lchown" | "truncate" | "chroot" | "acct" | "swapon" | "swapoff" | "mknod"
