@@ -620,19 +620,13 @@ impl Output {
             self.json_line(tid, &ev);
             return;
         }
-        if self.stacks.is_none() {
-            self.emit(tid, |p, out| p.exit_to(out, tid, call, at, took));
-            return;
-        }
-        let text = match self.stream(tid) {
-            Some(s) => s.printer.exit(tid, call, at, took),
-            None => return,
-        };
-        let text = match self.stacks.as_mut() {
-            Some(st) => st.decorate(tid, text),
-            None => text,
-        };
-        self.put(tid, &text);
+        let deco = self.stacks.as_mut().and_then(|st| st.decoration(tid));
+        self.emit(tid, |p, out| {
+            p.exit_to(out, tid, call, at, took);
+            if let Some(d) = &deco {
+                d.append(out);
+            }
+        });
     }
 
     /// One JSON object and a newline, serialized straight into the

@@ -36,6 +36,27 @@ pub struct Captured {
     text: OnceCell<(String, String)>,
 }
 
+/// The ` [goroutine N]` suffix and stack lines of one printed call.
+pub struct Decoration {
+    captured: Rc<Captured>,
+    depth: usize,
+}
+
+impl Decoration {
+    /// Appends them to a finished line in `out` (one ending in a newline;
+    /// a line left open, its call unfinished, gets nothing).
+    pub fn append(&self, out: &mut Vec<u8>) {
+        if out.last() != Some(&b'\n') {
+            return;
+        }
+        let c = &self.captured;
+        let (suffix, lines) = c.text.get_or_init(|| c.render(self.depth));
+        out.pop();
+        out.extend_from_slice(suffix.as_bytes());
+        out.extend_from_slice(lines.as_bytes());
+    }
+}
+
 /// Most stacks kept for reuse (four times what the kernel remembers, so
 /// every stack it leaves out is here); past it new stacks are unwound
 /// each time, so endless distinct stacks cost bounded memory.
@@ -265,20 +286,14 @@ impl Stacks {
         self.by.is_some()
     }
 
-    /// Adds ` [goroutine N]` to the event line and the stack below it.
-    pub fn decorate(&mut self, tid: i32, mut text: String) -> String {
-        let Some(c) = self.open.remove(&tid) else {
-            return text;
-        };
-        if !self.show || !text.ends_with('\n') {
-            return text;
-        }
-        let depth = self.depth;
-        let (suffix, lines) = c.text.get_or_init(|| c.render(depth));
-        text.pop();
-        text.push_str(suffix);
-        text.push_str(lines);
-        text
+    /// The ` [goroutine N]` suffix and the stack lines for `tid`'s call
+    /// being printed (with -k), to append to its line.
+    pub fn decoration(&mut self, tid: i32) -> Option<Decoration> {
+        let c = self.open.remove(&tid)?;
+        self.show.then_some(Decoration {
+            captured: c,
+            depth: self.depth,
+        })
     }
 
     /// The JSON fields for `tid`'s call being printed (with -k).
