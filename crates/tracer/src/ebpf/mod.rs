@@ -201,7 +201,13 @@ impl Kernel {
             prog::NR_MAX,
             "rh_syscalls",
         )?;
-        let scratch = Map::create(sys::MAP_PERCPU_ARRAY, 4, prog::SCRATCH, 1, "rh_scratch")?;
+        let scratch = Map::create(
+            sys::MAP_PERCPU_ARRAY,
+            4,
+            prog::SCRATCH_VALUE,
+            1,
+            "rh_scratch",
+        )?;
         let stats = Map::create(sys::MAP_ARRAY, 4, 32, 1, "rh_stats")?;
         // Entry times per thread in a call, only kept for -T/-t/-c: the
         // preallocated table costs milliseconds to create.
