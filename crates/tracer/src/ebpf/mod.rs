@@ -29,8 +29,9 @@
 //! `bpf_get_stack(BPF_F_USER_STACK)` returns return addresses only. Go's
 //! unwinder (pcsp tables, checked against frame pointers, inline
 //! expansion) needs the frame addresses too, so the program walks the
-//! same frame-pointer chain itself (the same cost: one 16-byte user read
-//! per frame) and records `(fp, saved fp, return address)` plus the word
+//! same frame-pointer chain itself: one read of the 1 KiB above SP, where
+//! a Go stack's innermost frames usually are, and a 16-byte read for each
+//! frame beyond it. It records `(fp, saved fp, return address)` plus the word
 //! at SP (the return address of a frameless assembly leaf such as
 //! `Syscall6`). User space rebuilds a sparse stack image from those
 //! records and runs the ptrace backend's unwinder on it. The goroutine
