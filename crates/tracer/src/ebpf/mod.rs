@@ -300,10 +300,25 @@ impl Kernel {
                 prog::fork(&fds, &settings).map_err(bad)?,
             ));
         }
+        // The verifier runs in the loading thread: the two large programs
+        // are checked on both cores at once.
+        let mut loaded = Vec::new();
+        std::thread::scope(|scope| -> Result<(), Error> {
+            let (first, rest) = programs.split_first().expect("sys_enter is first");
+            let other = scope.spawn(|| sys::load_program(first.0, &first.2));
+            for (name, tp, insns) in rest {
+                loaded.push((*tp, sys::load_program(name, insns)?));
+            }
+            let fd = other.join().map_err(|_| Error::Os {
+                what: "eBPF program",
+                source: std::io::Error::other("the thread loading it panicked"),
+            })??;
+            loaded.push((first.1, fd));
+            Ok(())
+        })?;
         let mut links = Vec::new();
-        for (name, tp, insns) in programs {
-            let fd = sys::load_program(name, &insns)?;
-            links.push(sys::attach_raw_tracepoint(tp, &fd)?);
+        for (tp, fd) in &loaded {
+            links.push(sys::attach_raw_tracepoint(tp, fd)?);
         }
         Ok(Kernel {
             tgids,
