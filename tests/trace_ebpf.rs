@@ -538,3 +538,38 @@ fn g0_stacks_name_the_goroutine_and_cross_systemstack() {
         ue.difference(&up).collect::<Vec<_>>()
     );
 }
+
+/// `-y` needs each descriptor's path as the call ran, which events read
+/// after the fact cannot give: `auto` takes ptrace and says why, an
+/// explicit `--backend ebpf` refuses.
+#[test]
+fn fd_paths_use_ptrace() {
+    if ebpf_unavailable().is_some() {
+        return;
+    }
+    let file = tmp("fd-paths.txt");
+    let script = format!("echo hi > {}", file.display());
+    let out = run(
+        Command::new(rabbithole()).args([
+            "trace",
+            "-y",
+            "-e",
+            "trace=close",
+            "--",
+            "sh",
+            "-c",
+            &script,
+        ]),
+        60,
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("tracing with ptrace: -y needs"), "{err}");
+    assert!(err.contains(&format!("<{}>", file.display())), "{err}");
+    let out = run(
+        Command::new(rabbithole()).args(["trace", "--backend", "ebpf", "-y", "--", "true"]),
+        60,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--backend ebpf: -y needs"));
+}

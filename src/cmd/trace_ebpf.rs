@@ -21,7 +21,17 @@ pub enum Backend {
 /// Whether to use eBPF; an explicit `--backend ebpf` that cannot work is
 /// an error, `auto` falls back with a note.
 pub fn chosen(args: &Args) -> anyhow::Result<bool> {
-    let why_not = tracer::ebpf::available();
+    // `-y` resolves descriptors through /proc when the line is printed;
+    // with events read after the fact that could name a later file that
+    // took the same number.
+    let why_not = if args.fd_paths {
+        Err(
+            "-y needs each descriptor's path as the call ran, which the eBPF backend does not copy"
+                .to_string(),
+        )
+    } else {
+        tracer::ebpf::available()
+    };
     match args.backend {
         Backend::Ptrace => Ok(false),
         Backend::Ebpf => match why_not {
