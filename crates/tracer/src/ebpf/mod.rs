@@ -714,6 +714,8 @@ fn signal_info(raw48: &[u8]) -> SignalInfo {
     }
 }
 
+/// How a process ended, from a wait status (`task_struct.exit_code` has
+/// the same encoding).
 fn exit_kind(code: u32) -> ExitKind {
     let code = code as i32;
     if code & 0x7f == 0 {
@@ -978,14 +980,7 @@ impl EbpfTracer {
             t.held_at_exec = Some(child.pid);
         } else if r == child.pid {
             t.child = None;
-            t.child_status = Some(if libc::WIFSIGNALED(status) {
-                ExitKind::Killed {
-                    signal: libc::WTERMSIG(status),
-                    core: libc::WCOREDUMP(status),
-                }
-            } else {
-                ExitKind::Exited(libc::WEXITSTATUS(status))
-            });
+            t.child_status = Some(exit_kind(status as u32));
         }
         Ok(t)
     }
@@ -1059,14 +1054,7 @@ impl EbpfTracer {
         let r = unsafe { libc::waitpid(pid, &mut status, if block { 0 } else { libc::WNOHANG }) };
         if r == pid {
             self.child = None;
-            self.child_status = Some(if libc::WIFSIGNALED(status) {
-                ExitKind::Killed {
-                    signal: libc::WTERMSIG(status),
-                    core: libc::WCOREDUMP(status),
-                }
-            } else {
-                ExitKind::Exited(libc::WEXITSTATUS(status))
-            });
+            self.child_status = Some(exit_kind(status as u32));
         } else if r == -1 {
             self.child = None;
         }
