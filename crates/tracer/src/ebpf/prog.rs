@@ -214,6 +214,39 @@ pub struct GoOffsets {
     pub m_curg: i16,
 }
 
+/// Map helper calls with the key (and value) in stack slots: r0 is the
+/// result (a value pointer for lookups, 0 when absent).
+trait MapCalls {
+    fn map_lookup(&mut self, map: i32, key: i16) -> &mut Self;
+    /// `flags`: 0 any, 1 `BPF_NOEXIST`.
+    fn map_update(&mut self, map: i32, key: i16, value: i16, flags: i32) -> &mut Self;
+    fn map_delete(&mut self, map: i32, key: i16) -> &mut Self;
+}
+
+impl MapCalls for Asm {
+    fn map_lookup(&mut self, map: i32, key: i16) -> &mut Self {
+        self.load_map(R1, map)
+            .mov(R2, FP)
+            .alu_imm(Alu::Add, R2, key as i32)
+            .call(helper::MAP_LOOKUP)
+    }
+    fn map_update(&mut self, map: i32, key: i16, value: i16, flags: i32) -> &mut Self {
+        self.load_map(R1, map)
+            .mov(R2, FP)
+            .alu_imm(Alu::Add, R2, key as i32)
+            .mov(R3, FP)
+            .alu_imm(Alu::Add, R3, value as i32)
+            .mov_imm(R4, flags)
+            .call(helper::MAP_UPDATE)
+    }
+    fn map_delete(&mut self, map: i32, key: i16) -> &mut Self {
+        self.load_map(R1, map)
+            .mov(R2, FP)
+            .alu_imm(Alu::Add, R2, key as i32)
+            .call(helper::MAP_DELETE)
+    }
+}
+
 /// Loads the pid_tgid into PT, the tgid into KEY, and jumps to `out`
 /// unless the thread is traced in a state in `states`; the map value
 /// pointer is left in r0.
@@ -229,10 +262,7 @@ fn prologue(a: &mut Asm, m: &MapFds, s: &Settings, exec_switch: bool) {
             .alu_imm(Alu::Rsh, R2, 32)
             .jmp_reg(Cond::Ne, R1, R2, "out");
     }
-    a.load_map(R1, m.tgids)
-        .mov(R2, FP)
-        .alu_imm(Alu::Add, R2, KEY as i32)
-        .call(helper::MAP_LOOKUP)
+    a.map_lookup(m.tgids, KEY)
         .jmp_imm(Cond::Eq, R0, 0, "out")
         .load(Size::W, R1, R0, 0)
         .jmp_imm(Cond::Eq, R1, ACTIVE as i32, "traced");
@@ -275,14 +305,25 @@ fn output_then(a: &mut Asm, m: &MapFds, tag: &str, sent: impl FnOnce(&mut Asm)) 
     a.ja(&ok)
         .label(&lost)
         .store_imm(Size::W, FP, KEY, 0)
-        .load_map(R1, m.stats)
-        .mov(R2, FP)
-        .alu_imm(Alu::Add, R2, KEY as i32)
-        .call(helper::MAP_LOOKUP)
+        .map_lookup(m.stats, KEY)
         .jmp_imm(Cond::Eq, R0, 0, &ok)
         .mov_imm(R1, 1)
         .atomic_add64(R0, 0, R1)
         .label(&ok);
+}
+
+/// Sends a small record built on the stack at `at`: the kind, padding and
+/// the pid_tgid (written here), then what the caller put at `at + 16`;
+/// `len` bytes in all.
+fn small_record(a: &mut Asm, m: &MapFds, tag: &str, at: i16, kind: u32, len: i32) {
+    a.store_imm(Size::W, FP, at, kind as i32)
+        .store_imm(Size::W, FP, at + 4, 0)
+        .load(Size::DW, R1, FP, PT)
+        .store(Size::DW, FP, at + 8, R1)
+        .mov(R2, FP)
+        .alu_imm(Alu::Add, R2, at as i32)
+        .mov_imm(R3, len);
+    output(a, m, tag);
 }
 
 /// Appends one capture record at offset r7 of the scratch value (r8):
@@ -666,10 +707,7 @@ fn stack_digest(a: &mut Asm, s: &Settings, m: &MapFds) {
         .load(Size::W, R1, R8, 0)
         .alu_imm(Alu::Or, R1, KIND_STACK as i32)
         .store(Size::W, R8, 0, R1)
-        .load_map(R1, m.known)
-        .mov(R2, FP)
-        .alu_imm(Alu::Add, R2, HASH as i32)
-        .call(helper::MAP_LOOKUP)
+        .map_lookup(m.known, HASH)
         .jmp_imm(Cond::Eq, R0, 0, "digest_new")
         .load(Size::W, R1, R8, 0)
         .alu_imm(Alu::Or, R1, KIND_ELIDED as i32)
@@ -696,10 +734,7 @@ fn read_regs(a: &mut Asm) {
 fn syscall_config(a: &mut Asm, m: &MapFds) {
     a.jmp_imm(Cond::Ge, R1, NR_MAX as i32, "out")
         .store(Size::W, FP, KEY, R1)
-        .load_map(R1, m.syscfg)
-        .mov(R2, FP)
-        .alu_imm(Alu::Add, R2, KEY as i32)
-        .call(helper::MAP_LOOKUP)
+        .map_lookup(m.syscfg, KEY)
         .jmp_imm(Cond::Eq, R0, 0, "out")
         .mov(R9, R0)
         .load(Size::W, R1, R9, 0)
@@ -708,10 +743,7 @@ fn syscall_config(a: &mut Asm, m: &MapFds) {
 
 fn scratch(a: &mut Asm, m: &MapFds) {
     a.store_imm(Size::W, FP, KEY, 0)
-        .load_map(R1, m.scratch)
-        .mov(R2, FP)
-        .alu_imm(Alu::Add, R2, KEY as i32)
-        .call(helper::MAP_LOOKUP)
+        .map_lookup(m.scratch, KEY)
         .jmp_imm(Cond::Eq, R0, 0, "out")
         .mov(R8, R0);
 }
@@ -729,13 +761,7 @@ fn send_record(a: &mut Asm, m: &MapFds, s: &Settings, digest: bool) {
             .alu_imm(Alu::And, R1, (KIND_STACK | KIND_ELIDED) as i32)
             .jmp_imm(Cond::Ne, R1, KIND_STACK as i32, "rec_sent")
             .store_imm(Size::DW, FP, VAL, 1)
-            .load_map(R1, m.known)
-            .mov(R2, FP)
-            .alu_imm(Alu::Add, R2, HASH as i32)
-            .mov(R3, FP)
-            .alu_imm(Alu::Add, R3, VAL as i32)
-            .mov_imm(R4, 1) // BPF_NOEXIST
-            .call(helper::MAP_UPDATE);
+            .map_update(m.known, HASH, VAL, 1);
     });
 }
 
@@ -763,32 +789,20 @@ pub fn sys_exit(m: &MapFds, s: &Settings) -> Result<Vec<Insn>, String> {
         .jmp_imm(Cond::Eq, R1, 0, "no_word")
         .load(Size::DW, R1, FP, PT)
         .store(Size::W, FP, KEY, R1)
-        .load_map(R1, m.words)
-        .mov(R2, FP)
-        .alu_imm(Alu::Add, R2, KEY as i32)
-        .call(helper::MAP_LOOKUP)
+        .map_lookup(m.words, KEY)
         .jmp_imm(Cond::Eq, R0, 0, "no_word")
         .load(Size::DW, R1, R0, 0)
         .store(Size::DW, R8, 144, R1)
-        .load_map(R1, m.words)
-        .mov(R2, FP)
-        .alu_imm(Alu::Add, R2, KEY as i32)
-        .call(helper::MAP_DELETE)
+        .map_delete(m.words, KEY)
         .label("no_word");
     if s.timing {
         a.load(Size::DW, R1, FP, PT)
             .store(Size::W, FP, KEY, R1)
-            .load_map(R1, m.starts)
-            .mov(R2, FP)
-            .alu_imm(Alu::Add, R2, KEY as i32)
-            .call(helper::MAP_LOOKUP)
+            .map_lookup(m.starts, KEY)
             .jmp_imm(Cond::Eq, R0, 0, "no_start")
             .load(Size::DW, R1, R0, 0)
             .store(Size::DW, R8, 88, R1)
-            .load_map(R1, m.starts)
-            .mov(R2, FP)
-            .alu_imm(Alu::Add, R2, KEY as i32)
-            .call(helper::MAP_DELETE)
+            .map_delete(m.starts, KEY)
             .label("no_start");
     }
     stack(&mut a, s, m, true);
@@ -829,13 +843,7 @@ pub fn sys_enter(m: &MapFds, s: &Settings) -> Result<Vec<Insn>, String> {
         .store(Size::W, FP, VAL + 4, R1)
         .load(Size::DW, R1, FP, PT)
         .store(Size::W, FP, KEY, R1)
-        .load_map(R1, m.words)
-        .mov(R2, FP)
-        .alu_imm(Alu::Add, R2, KEY as i32)
-        .mov(R3, FP)
-        .alu_imm(Alu::Add, R3, VAL as i32)
-        .mov_imm(R4, 0)
-        .call(helper::MAP_UPDATE)
+        .map_update(m.words, KEY, VAL, 0)
         .label("word_done")
         .load(Size::DW, R1, FP, TMP)
         .label("no_word")
@@ -846,13 +854,7 @@ pub fn sys_enter(m: &MapFds, s: &Settings) -> Result<Vec<Insn>, String> {
             .store(Size::W, FP, KEY, R1)
             .call(helper::KTIME_GET_NS)
             .store(Size::DW, FP, VAL, R0)
-            .load_map(R1, m.starts)
-            .mov(R2, FP)
-            .alu_imm(Alu::Add, R2, KEY as i32)
-            .mov(R3, FP)
-            .alu_imm(Alu::Add, R3, VAL as i32)
-            .mov_imm(R4, 0)
-            .call(helper::MAP_UPDATE);
+            .map_update(m.starts, KEY, VAL, 0);
     }
     a.ja("out").label("entry_event");
     read_regs(&mut a);
@@ -886,22 +888,9 @@ pub fn fork(m: &MapFds, s: &Settings) -> Result<Vec<Insn>, String> {
         .store(Size::W, FP, KEY, R1)
         .store_imm(Size::W, FP, VAL, ACTIVE as i32)
         .store_imm(Size::W, FP, VAL + 4, 0)
-        .load_map(R1, m.tgids)
-        .mov(R2, FP)
-        .alu_imm(Alu::Add, R2, KEY as i32)
-        .mov(R3, FP)
-        .alu_imm(Alu::Add, R3, VAL as i32)
-        .mov_imm(R4, 0)
-        .call(helper::MAP_UPDATE)
-        .label("send")
-        .store_imm(Size::W, FP, -240, EV_FORK as i32)
-        .store_imm(Size::W, FP, -236, 0)
-        .load(Size::DW, R1, FP, PT)
-        .store(Size::DW, FP, -232, R1)
-        .mov(R2, FP)
-        .alu_imm(Alu::Add, R2, -240)
-        .mov_imm(R3, 24);
-    output(&mut a, m, "fork");
+        .map_update(m.tgids, KEY, VAL, 0)
+        .label("send");
+    small_record(&mut a, m, "fork", -240, EV_FORK, 24);
     epilogue(&mut a);
     a.finish()
 }
@@ -918,15 +907,8 @@ pub fn exit(m: &MapFds, s: &Settings) -> Result<Vec<Insn>, String> {
         .mov(R1, FP)
         .alu_imm(Alu::Add, R1, TMP as i32)
         .mov_imm(R2, 4)
-        .call(helper::PROBE_READ_KERNEL)
-        .store_imm(Size::W, FP, -240, EV_EXIT as i32)
-        .store_imm(Size::W, FP, -236, 0)
-        .load(Size::DW, R1, FP, PT)
-        .store(Size::DW, FP, -232, R1)
-        .mov(R2, FP)
-        .alu_imm(Alu::Add, R2, -240)
-        .mov_imm(R3, 24);
-    output(&mut a, m, "exit");
+        .call(helper::PROBE_READ_KERNEL);
+    small_record(&mut a, m, "exit", -240, EV_EXIT, 24);
     epilogue(&mut a);
     a.finish()
 }
@@ -942,15 +924,8 @@ pub fn signal(m: &MapFds, s: &Settings) -> Result<Vec<Insn>, String> {
         .mov_imm(R2, 48)
         .load(Size::DW, R3, R6, 8)
         .call(helper::PROBE_READ_KERNEL)
-        .jmp_imm(Cond::Ne, R0, 0, "out")
-        .store_imm(Size::W, FP, -288, EV_SIGNAL as i32)
-        .store_imm(Size::W, FP, -284, 0)
-        .load(Size::DW, R1, FP, PT)
-        .store(Size::DW, FP, -280, R1)
-        .mov(R2, FP)
-        .alu_imm(Alu::Add, R2, -288)
-        .mov_imm(R3, 64);
-    output(&mut a, m, "sig");
+        .jmp_imm(Cond::Ne, R0, 0, "out");
+    small_record(&mut a, m, "sig", -288, EV_SIGNAL, 64);
     epilogue(&mut a);
     a.finish()
 }
