@@ -160,28 +160,72 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
 
     let mut out = Output::new(&args, wanted)?;
     tracer::interrupt::install(&[libc_sig::INT, libc_sig::TERM, libc_sig::HUP, libc_sig::QUIT])?;
-    let attach = !args.pid.is_empty();
-    let mut t = if attach {
-        let t = Tracer::attach(&args.pid, &opts)?;
-        for pid in &args.pid {
-            out.note(&format!("Process {pid} attached"));
-        }
-        t
-    } else {
+    let mut t = start(
+        &args,
+        &mut out,
+        |pids| Tracer::attach(pids, &opts),
+        |program, rest| Tracer::spawn(program, rest, &opts),
+    )?;
+    drive(&mut t, &mut out, !args.pid.is_empty())
+}
+
+/// What the trace loop needs of a backend (ptrace or eBPF).
+trait Tracing {
+    fn run(&mut self, out: &mut Output) -> Result<Outcome, tracer::Error>;
+    /// Stops tracing `-p` processes, which keep running.
+    fn detach_all(&mut self, out: &mut Output) -> Result<(), tracer::Error>;
+    /// Passes a signal rabbithole received on to the spawned command.
+    fn signal_main(&self, signal: i32);
+    fn tracee_count(&self) -> usize;
+}
+
+impl Tracing for Tracer {
+    fn run(&mut self, out: &mut Output) -> Result<Outcome, tracer::Error> {
+        Tracer::run(self, out)
+    }
+    fn detach_all(&mut self, out: &mut Output) -> Result<(), tracer::Error> {
+        Tracer::detach_all(self, out)
+    }
+    fn signal_main(&self, signal: i32) {
+        Tracer::signal_main(self, signal)
+    }
+    fn tracee_count(&self) -> usize {
+        Tracer::tracee_count(self)
+    }
+}
+
+/// Attaches to `-p` processes (noting each) or spawns the command.
+fn start<B>(
+    args: &Args,
+    out: &mut Output,
+    attach: impl FnOnce(&[i32]) -> Result<B, tracer::Error>,
+    spawn: impl FnOnce(&std::ffi::OsStr, &[OsString]) -> Result<B, tracer::Error>,
+) -> anyhow::Result<B> {
+    if args.pid.is_empty() {
         let (program, rest) = args
             .command
             .split_first()
             .expect("command checked non-empty");
-        Tracer::spawn(program, rest, &opts)?
-    };
+        return Ok(spawn(program, rest)?);
+    }
+    let t = attach(&args.pid)?;
+    for pid in &args.pid {
+        out.note(&format!("Process {pid} attached"));
+    }
+    Ok(t)
+}
+
+/// Runs the trace to its end: the command's exit code (shell style), 0
+/// after Ctrl-C detached from `-p` processes.
+fn drive(t: &mut dyn Tracing, out: &mut Output, attach: bool) -> anyhow::Result<u8> {
     out.live = t.tracee_count();
     let code = loop {
-        match t.run(&mut out)? {
+        match t.run(out)? {
             Outcome::Finished(how) => break how.map_or(0, ExitKind::shell_code),
             Outcome::Paused(_) => continue,
             Outcome::Interrupted(r) => {
                 if attach {
-                    t.detach_all(&mut out)?;
+                    t.detach_all(out)?;
                     break 0;
                 }
                 // Ctrl-C on the terminal reached the child already (same

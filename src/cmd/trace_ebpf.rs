@@ -3,9 +3,25 @@
 //! tracee. `--backend auto` (the default) takes this path when the kernel
 //! and privileges allow and says in one line why not otherwise.
 
-use super::{Args, Output};
+use super::{Args, Output, Tracing};
 use tracer::ebpf::{EbpfTracer, Options};
-use tracer::{ExitKind, Outcome};
+use tracer::Outcome;
+
+impl Tracing for EbpfTracer {
+    fn run(&mut self, out: &mut Output) -> Result<Outcome, tracer::Error> {
+        EbpfTracer::run(self, out)
+    }
+    fn detach_all(&mut self, out: &mut Output) -> Result<(), tracer::Error> {
+        EbpfTracer::detach_all(self, out);
+        Ok(())
+    }
+    fn signal_main(&self, signal: i32) {
+        EbpfTracer::signal_main(self, signal)
+    }
+    fn tracee_count(&self) -> usize {
+        EbpfTracer::tracee_count(self)
+    }
+}
 
 /// Which tracer `trace` runs on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -75,40 +91,13 @@ pub fn run(
             Some(n) => anyhow::bail!("--ebpf-ring-size {n}: give 4096 bytes to 1 GiB"),
         },
     };
-    let attach = !args.pid.is_empty();
-    let mut t = if attach {
-        let t = EbpfTracer::attach(&args.pid, &opts)?;
-        for pid in &args.pid {
-            out.note(&format!("Process {pid} attached"));
-        }
-        t
-    } else {
-        let (program, rest) = args
-            .command
-            .split_first()
-            .expect("command checked non-empty");
-        EbpfTracer::spawn(program, rest, &opts)?
-    };
-    out.live = t.tracee_count();
-    let code = loop {
-        match t.run(out)? {
-            Outcome::Finished(how) => break how.map_or(0, ExitKind::shell_code),
-            Outcome::Paused(_) => continue,
-            Outcome::Interrupted(r) => {
-                if attach {
-                    t.detach_all(out);
-                    break 0;
-                }
-                if r.from_process {
-                    t.signal_main(r.signal);
-                }
-            }
-        }
-    };
-    out.finish()?;
-    if let Some(note) = out.stacks.as_ref().and_then(|s| s.hidden_note()) {
-        eprintln!("rabbithole: {note}");
-    }
+    let mut t = super::start(
+        args,
+        out,
+        |pids| EbpfTracer::attach(pids, &opts),
+        |program, rest| EbpfTracer::spawn(program, rest, &opts),
+    )?;
+    let code = super::drive(&mut t, out, !args.pid.is_empty())?;
     let lost = t.lost();
     if lost > 0 {
         eprintln!(
