@@ -316,18 +316,47 @@ fn attach_and_detach_without_a_stop() {
     let _ = prog.wait();
 }
 
-/// Every `-k` event of a trace: the call (up to its first argument, which
-/// is enough to tell the program's writes apart), whether a goroutine was
-/// named, and its frames as printed (function, file:line, pc).
-fn stacks_of(trace: &str) -> Vec<(String, bool, Vec<String>)> {
-    let mut out: Vec<(String, bool, Vec<String>)> = Vec::new();
+/// One `-k` event of a trace.
+struct Event {
+    /// The call up to its first argument (enough to tell the program's
+    /// writes apart).
+    call: String,
+    /// What ran the call, as in ` [goroutine 7]`, ` [g0]`, ` [no g]`.
+    label: String,
+    /// Frames as printed (function, file:line, pc).
+    frames: Vec<String>,
+}
+
+impl Event {
+    fn new(call: String, line: &str) -> Event {
+        let label = line
+            .rsplit_once(" [")
+            .and_then(|(_, l)| l.strip_suffix(']'))
+            .unwrap_or("")
+            .to_string();
+        Event {
+            call,
+            label,
+            frames: Vec::new(),
+        }
+    }
+
+    /// A user goroutine made the call.
+    fn on_goroutine(&self) -> bool {
+        self.label.starts_with("goroutine ")
+    }
+}
+
+/// Every `-k` event of a trace.
+fn stacks_of(trace: &str) -> Vec<Event> {
+    let mut out: Vec<Event> = Vec::new();
     // Calls split by another thread's event: `<unfinished ...>` now, the
     // result and the stack on the `<... resumed>` line.
     let mut split: std::collections::HashMap<String, String> = Default::default();
     for line in trace.lines() {
         if let Some(frame) = line.strip_prefix(" > ") {
             if let Some(last) = out.last_mut() {
-                last.2.push(frame.to_string());
+                last.frames.push(frame.to_string());
             }
             continue;
         }
@@ -337,7 +366,7 @@ fn stacks_of(trace: &str) -> Vec<(String, bool, Vec<String>)> {
         let body = rest[tid.len()..].trim_start_matches(']').trim_start();
         if body.starts_with("<... ") {
             let call = split.remove(&tid).unwrap_or_default();
-            out.push((call, line.contains("[goroutine "), Vec::new()));
+            out.push(Event::new(call, line));
             continue;
         }
         let Some(open) = body.find('(') else { continue };
@@ -346,7 +375,7 @@ fn stacks_of(trace: &str) -> Vec<(String, bool, Vec<String>)> {
         if body.ends_with("<unfinished ...>") {
             split.insert(tid, call);
         } else {
-            out.push((call, line.contains("[goroutine "), Vec::new()));
+            out.push(Event::new(call, line));
         }
     }
     out
@@ -397,9 +426,12 @@ fn ebpf_stacks_equal_ptrace_stacks() {
         let (e, e_err, _) = trace("ebpf", &format!("k-{name}"), &flags, &cmd);
         assert!(!e_err.contains("lost"), "{name}: events lost: {e_err}");
         let pick = |t: &str| -> (usize, BTreeSet<Vec<String>>, usize) {
-            let events: Vec<_> = stacks_of(t).into_iter().filter(|s| s.0 == call).collect();
-            let named = events.iter().filter(|s| s.1).count();
-            let stacks = events.iter().map(|s| relative_pcs(&s.2)).collect();
+            let events: Vec<_> = stacks_of(t)
+                .into_iter()
+                .filter(|s| s.call == call)
+                .collect();
+            let named = events.iter().filter(|s| s.on_goroutine()).count();
+            let stacks = events.iter().map(|s| relative_pcs(&s.frames)).collect();
             (events.len(), stacks, named)
         };
         let (pn, ps, pg) = pick(&p);
@@ -523,12 +555,15 @@ fn g0_stacks_name_the_goroutine_and_cross_systemstack() {
     // (execve's entry stack belongs to rabbithole's own child before the
     // exec, named under ptrace only because it stops there.)
     // A new thread's first calls (after clone, before the runtime set up
-    // its g) end in an unnamed frame under both backends; compare by call.
+    // its g: `[no g]`) end in an unnamed frame or none under either
+    // backend, depending on what its fresh stack holds; compare the rest
+    // by call.
     let unnamed = |t: &str| -> BTreeSet<String> {
         stacks_of(t)
             .into_iter()
-            .filter(|s| !s.0.starts_with("execve(") && s.2.iter().any(|f| f.starts_with("? ")))
-            .map(|s| s.0.split('(').next().unwrap_or("").to_string())
+            .filter(|s| !s.call.starts_with("execve(") && s.label != "no g")
+            .filter(|s| s.frames.iter().any(|f| f.starts_with("? ")))
+            .map(|s| s.call.split('(').next().unwrap_or("").to_string())
             .collect()
     };
     let (ue, up) = (unnamed(&e), unnamed(&p));
