@@ -20,20 +20,7 @@ runs=${RUNS:-3}
 [ -x "$rh" ] || { echo "build first: cargo build --release (or set RABBITHOLE)" >&2; exit 2; }
 command -v strace >/dev/null || { echo "strace not installed" >&2; exit 2; }
 
-# best_of CMD... : prints the smallest wall time in seconds over $runs runs.
-best_of() {
-    best=""
-    i=0
-    while [ "$i" -lt "$runs" ]; do
-        start=$(date +%s%N)
-        "$@" >/dev/null 2>&1 </dev/null || { echo "failed: $*" >&2; exit 1; }
-        end=$(date +%s%N)
-        t=$(( end - start ))
-        if [ -z "$best" ] || [ "$t" -lt "$best" ]; then best=$t; fi
-        i=$(( i + 1 ))
-    done
-    awk -v ns="$best" 'BEGIN { printf "%.3f", ns / 1e9 }'
-}
+. "$root/benches/lib.sh"
 
 prog="$fixture $workers $writes"
 echo "workload: $prog ($(( workers * writes )) writes), best of $runs"
