@@ -175,7 +175,7 @@ fn decimal(n: u32, buf: &mut [u8; 10]) -> &[u8] {
 pub fn run(args: Args) -> anyhow::Result<u8> {
     let path = &args.binary;
     let file =
-        tracer::MappedFile::open(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        gobin::MappedFile::open(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     let mut go = gobin::GoBinary::parse(file.bytes())
         .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     if args.addrs.len() != 1 {

@@ -34,8 +34,8 @@ struct Json<'a> {
 /// Runs `compare`.
 pub fn run(args: Args) -> anyhow::Result<u8> {
     let (na, nb) = (args.a.display().to_string(), args.b.display().to_string());
-    let fa = tracer::MappedFile::open(&args.a).map_err(|e| anyhow!("{na}: {e}"))?;
-    let fb = tracer::MappedFile::open(&args.b).map_err(|e| anyhow!("{nb}: {e}"))?;
+    let fa = gobin::MappedFile::open(&args.a).map_err(|e| anyhow!("{na}: {e}"))?;
+    let fb = gobin::MappedFile::open(&args.b).map_err(|e| anyhow!("{nb}: {e}"))?;
     // Name the file that fails.
     analysis::size::measure(fa.bytes()).map_err(|e| anyhow!("{na}: {e}"))?;
     analysis::size::measure(fb.bytes()).map_err(|e| anyhow!("{nb}: {e}"))?;

@@ -226,7 +226,7 @@ struct JsonFunc {
 pub fn run(args: Args) -> anyhow::Result<u8> {
     let path = &args.binary;
     let file =
-        tracer::MappedFile::open(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        gobin::MappedFile::open(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     let data = file.bytes();
     let obj = ObjFile::parse(data).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     let arch = obj.arch.ok_or_else(|| {

@@ -41,7 +41,7 @@ struct JsonOut<'a> {
 pub fn run(args: Args) -> anyhow::Result<u8> {
     let path = &args.binary;
     let file =
-        tracer::MappedFile::open(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        gobin::MappedFile::open(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     let go = gobin::GoBinary::parse(file.bytes())
         .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     let re = args

@@ -37,8 +37,7 @@ struct FatJson<'a> {
 /// Runs `inspect`.
 pub fn run(args: Args) -> anyhow::Result<u8> {
     let name = args.binary.display().to_string();
-    let file =
-        tracer::MappedFile::open(&args.binary).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+    let file = gobin::MappedFile::open(&args.binary).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
     let report =
         gobin::report::inspect(file.bytes()).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
     let out = if args.json {

@@ -90,7 +90,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         .ok_or_else(|| anyhow!("path needs a command: rabbithole path -- CMD ARGS"))?;
     let exe = resolve(program)?;
     let name = exe.display().to_string();
-    let file = tracer::MappedFile::open(&exe).map_err(|e| anyhow!("{name}: {e}"))?;
+    let file = gobin::MappedFile::open(&exe).map_err(|e| anyhow!("{name}: {e}"))?;
     let go = GoBinary::parse(file.bytes()).map_err(|e| anyhow!("{name}: {e}"))?;
     if go.bin.os != model::Os::Linux || go.bin.arch != model::Arch::Amd64 {
         bail!(

@@ -48,7 +48,7 @@ struct Json<'a> {
 /// Measures the file at `path`; errors name the file.
 pub fn measure_file(path: &std::path::Path) -> anyhow::Result<SizeReport> {
     let name = path.display().to_string();
-    let file = tracer::MappedFile::open(path).map_err(|e| anyhow!("{name}: {e}"))?;
+    let file = gobin::MappedFile::open(path).map_err(|e| anyhow!("{name}: {e}"))?;
     size::measure(file.bytes()).map_err(|e| anyhow!("{name}: {e}"))
 }
 

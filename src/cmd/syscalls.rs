@@ -44,7 +44,7 @@ struct SiteOut<'a> {
 /// Runs `syscalls`.
 pub fn run(args: Args) -> anyhow::Result<u8> {
     let name = args.binary.display().to_string();
-    let file = tracer::MappedFile::open(&args.binary).map_err(|e| anyhow!("{name}: {e}"))?;
+    let file = gobin::MappedFile::open(&args.binary).map_err(|e| anyhow!("{name}: {e}"))?;
     let go = gobin::GoBinary::parse(file.bytes()).map_err(|e| anyhow!("{name}: {e}"))?;
     let mut an = Analysis::new(&go, None);
     let from = an

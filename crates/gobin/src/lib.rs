@@ -1,19 +1,27 @@
 //! Reading Go binaries: the container ([`container::Binary`] over ELF and
 //! Mach-O), and the Go structures inside it.
 //!
-//! Everything works on borrowed bytes, usually a memory map the caller made
-//! (`tracer::MappedFile`, the one place allowed `unsafe`); nothing here
-//! runs the binary or does I/O beyond opening and mapping the file.
+//! Everything works on borrowed bytes, usually a [`MappedFile`]; nothing
+//! here runs the binary or does I/O beyond opening and mapping the file.
+//! Fixed-width reads go through [`bytes`], the project's one reader.
+//!
+//! `unsafe` is denied here: the one exception is the `mmap` call in
+//! [`file`], which says why it is sound.
 #![deny(missing_docs)]
+#![deny(unsafe_code)]
 
 pub mod buildinfo;
+pub mod bytes;
 pub mod container;
+pub mod file;
 pub mod moduledata;
 pub mod pclntab;
 pub mod report;
+pub mod runtime;
 pub mod version;
 
 pub use container::Binary;
+pub use file::MappedFile;
 pub use pclntab::GoBinary;
 
 /// What can go wrong reading a binary.

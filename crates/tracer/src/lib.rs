@@ -1,5 +1,5 @@
 //! Everything that touches the operating system below safe std: memory maps
-//! of binaries ([`MappedFile`]) and the ptrace engine ([`Tracer`]).
+//! of binaries (through `gobin::MappedFile`) and the ptrace engine ([`Tracer`]).
 //!
 //! The engine spawns or attaches, follows threads and forks, and pushes one
 //! event per stop into a [`Sink`] (syscall entry and exit, signal,
@@ -21,7 +21,6 @@ mod event;
 pub mod fake;
 pub mod goroutine;
 pub mod interrupt;
-mod mapped;
 mod seccomp;
 mod spawn;
 pub mod symbolize;
@@ -32,6 +31,5 @@ pub mod unwind;
 pub use engine::{LiveThread, Options, Outcome, Tracer};
 pub use error::Error;
 pub use event::{Birth, Control, ExitKind, SignalInfo, Sink, SyscallEntry, SyscallExit};
-pub use mapped::MappedFile;
 pub use seccomp::{BpfInsn, SeccompFilter};
 pub use thread::{Aarch64Regs, Arch, Registers, Thread, X86_64Regs};

@@ -12,8 +12,8 @@
 //! binaries get full names too); other code from the ELF symbol table or
 //! the dynamic symbols, and failing both by file and offset.
 
-use crate::MappedFile;
 use gobin::GoBinary;
+use gobin::MappedFile;
 use model::Frame;
 use object::{Object, ObjectSection, ObjectSymbol, SymbolKind};
 use std::collections::HashMap;

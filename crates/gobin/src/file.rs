@@ -26,6 +26,7 @@ impl MappedFile {
         // process truncating the file while it is mapped (SIGBUS), accepted by
         // every binary-inspection tool that maps its input. Reading 50 MB
         // binaries into memory instead would break the memory target.
+        #[allow(unsafe_code)]
         let map = unsafe { memmap2::MmapOptions::new().map_copy_read_only(&file) }
             .map_err(|e| io_message(&e))?;
         Ok(MappedFile { map: Some(map) })
