@@ -3,13 +3,25 @@
 
 mod cmd;
 
+use clap::builder::{PossibleValuesParser, TypedValueParser as _};
 use clap::{Parser, Subcommand};
+use render::color::ColorChoice;
 use std::process::ExitCode;
 
 /// How exactly does this Go program make its system calls?
 #[derive(Parser)]
 #[command(name = "rabbithole", version, about, propagate_version = true)]
 struct Cli {
+    /// When to color output (auto: a terminal without NO_COLOR)
+    #[arg(
+        long,
+        global = true,
+        value_name = "WHEN",
+        default_value = "auto",
+        value_parser = PossibleValuesParser::new(ColorChoice::NAMES)
+            .map(|name| ColorChoice::from_name(&name).expect("a listed name")),
+    )]
+    color: ColorChoice,
     #[command(subcommand)]
     command: Command,
 }
@@ -45,6 +57,7 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    cli.color.set_global();
     let result = match cli.command {
         Command::Inspect(args) => cmd::inspect::run(args),
         Command::Funcs(args) => cmd::funcs::run(args),

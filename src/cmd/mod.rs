@@ -1,6 +1,7 @@
 //! One module per command. Each has an `Args` (clap) and a
 //! `run(Args) -> anyhow::Result<u8>` returning the exit code; an `Err`
-//! becomes a one-line message and exit code 2.
+//! becomes a one-line message and exit code 2. A static command opens the
+//! file, asks the library, and hands the answer to `render`.
 
 pub mod addr2line;
 pub mod compare;
@@ -12,6 +13,9 @@ pub mod size;
 pub mod syscalls;
 pub mod trace;
 
+use std::io::{BufWriter, StdoutLock};
+use std::path::Path;
+
 /// True when the error is a write to a closed pipe (`rabbithole ... | head`),
 /// which is not a failure.
 pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
@@ -19,4 +23,14 @@ pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
         e.downcast_ref::<std::io::Error>()
             .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
     })
+}
+
+/// Maps the binary at `path`; the error names the file.
+pub fn open(path: &Path) -> anyhow::Result<gobin::MappedFile> {
+    gobin::MappedFile::open(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+}
+
+/// Stdout, buffered in large blocks: listings run to megabytes.
+pub fn stdout() -> BufWriter<StdoutLock<'static>> {
+    BufWriter::with_capacity(1 << 16, std::io::stdout().lock())
 }

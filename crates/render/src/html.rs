@@ -3,25 +3,10 @@
 //! hop colored by ABI, edges labeled by how the hop was reached, and a
 //! `<details>` per hop with its registers and disassembly.
 
+pub use crate::escape::escape;
 use crate::path::value;
 use model::path::{PathHop, PathReport};
 use std::fmt::Write as _;
-
-/// Escapes text for HTML content and attribute values.
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
-}
 
 fn abi_color(abi: &str) -> &'static str {
     match abi {

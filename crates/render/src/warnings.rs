@@ -1,0 +1,12 @@
+//! Warnings about a binary's contents, printed on stderr before the
+//! output proper so a pipe still gets clean data.
+
+use std::io::{self, Write};
+
+/// Writes `rabbithole: FILE: warning: TEXT`, one line each.
+pub fn write(w: &mut dyn Write, file: &str, warnings: &[String]) -> io::Result<()> {
+    for warning in warnings {
+        writeln!(w, "rabbithole: {file}: warning: {warning}")?;
+    }
+    Ok(())
+}
