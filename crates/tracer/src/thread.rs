@@ -146,6 +146,11 @@ pub trait Thread {
     /// read, which is less than `buf.len()` when the range runs into an
     /// unmapped page. Zero bytes read from a non-empty request is an error.
     fn read_memory(&self, addr: u64, buf: &mut [u8]) -> Result<usize, Error>;
+    /// The little-endian word at `addr`, when all eight bytes are readable.
+    fn read_u64(&self, addr: u64) -> Option<u64> {
+        let mut b = [0u8; 8];
+        (self.read_memory(addr, &mut b).ok()? == 8).then(|| u64::from_le_bytes(b))
+    }
     /// When the event happened on CLOCK_MONOTONIC ([`crate::clock::monotonic`]),
     /// for backends that timestamp events where they happen (eBPF, in the
     /// kernel); `None` means "now", the stop itself (ptrace).
