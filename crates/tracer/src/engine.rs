@@ -97,9 +97,9 @@ pub struct Tracer {
 
 fn exec_nr(arch: Arch, nr: u64) -> bool {
     match arch {
-        Arch::X86_64 => nr == 59 || nr == 322,
-        Arch::Aarch64 => nr == 221 || nr == 281,
-        Arch::I386 => nr == 11 || nr == 358,
+        Arch::Amd64 => nr == 59 || nr == 322,
+        Arch::Arm64 => nr == 221 || nr == 281,
+        crate::I386 => nr == 11 || nr == 358,
         Arch::Other(_) => false,
     }
 }
@@ -501,8 +501,8 @@ impl Drop for Tracer {
 fn clone_flags(tid: i32, entry: Option<SyscallEntry>) -> Option<u64> {
     let e = entry?;
     let (clone, clone3) = match e.arch {
-        Arch::X86_64 => (56, 435),
-        Arch::Aarch64 => (220, 435),
+        Arch::Amd64 => (56, 435),
+        Arch::Arm64 => (220, 435),
         _ => return None,
     };
     if e.nr == clone {

@@ -17,7 +17,7 @@
 //! and no clang. aya's BPF side needs nightly; libbpf-rs needs clang for
 //! the programs and a C toolchain for libbpf. The programs here are small
 //! and regular (filter, copy, output), so they are generated at run time
-//! by a 200-line assembler ([`asm`]) and loaded over `bpf(2)` directly
+//! by a 200-line assembler (`asm.rs`) and loaded over `bpf(2)` directly
 //! (`crate::sys::bpf`). Run-time generation also turns per-trace settings (stack
 //! depth, `-T`, `-f`) into immediates and drops unused code, and the
 //! verifier checks the result on every start, so there is no committed
@@ -61,7 +61,7 @@
 //!
 //! `-T`, `-t` and `-c` use `bpf_ktime_get_ns` (CLOCK_MONOTONIC) taken at
 //! entry (kept per thread in a map) and exit, passed to the sink through
-//! [`Thread::event_time`]; the printer turns them into wall-clock time.
+//! [`crate::Thread::event_time`]; the printer turns them into wall-clock time.
 //!
 //! ## Limits
 //!
@@ -75,13 +75,13 @@
 //!
 //! ## Files
 //!
-//! [`Kernel`](kernel) loads the programs ([`prog`], written with [`asm`],
+//! `kernel.rs` loads the programs (`prog.rs`, written with `asm.rs`,
 //! kernel offsets from [`btf`]) and makes the maps; [`capture`] turns the
 //! `syscalls` crate's declarations of what each decoder reads into the
-//! per-syscall table the programs follow; [`EbpfTracer`] spawns or attaches
-//! and drains the ring; each record is parsed ([`record`]) into an
-//! [`EventThread`] and fed through the per-thread state machine
-//! ([`state`]) into the [`crate::Sink`].
+//! per-syscall table the programs follow; [`EbpfTracer`] (`trace.rs`)
+//! spawns or attaches and drains the ring; each record is parsed
+//! (`record.rs`) into an [`EventThread`] (`thread.rs`) and fed through the
+//! per-thread state machine (`state.rs`) into the [`crate::Sink`].
 
 pub(crate) mod asm;
 pub mod btf;

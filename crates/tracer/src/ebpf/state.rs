@@ -47,7 +47,7 @@ impl State {
 
     fn deliver(&mut self, rec: Record, sink: &mut dyn Sink) {
         let entry = SyscallEntry {
-            arch: Arch::X86_64,
+            arch: Arch::Amd64,
             nr: rec.nr,
             args: rec.args,
             pc: rec.thread.regs.rip,
@@ -152,7 +152,7 @@ impl State {
                 self.flush(tid, sink);
                 self.live.entry(tid).or_insert(pid);
                 let entry = SyscallEntry {
-                    arch: Arch::X86_64,
+                    arch: Arch::Amd64,
                     nr: rec.nr,
                     args: rec.args,
                     pc: rec.thread.regs.rip,
@@ -179,7 +179,7 @@ impl State {
                     // Died inside the call: entry only, the sink shows `= ?`.
                     rec.thread.time = (rec.entered != 0).then(|| Duration::from_nanos(rec.entered));
                     let entry = SyscallEntry {
-                        arch: Arch::X86_64,
+                        arch: Arch::Amd64,
                         nr: rec.nr,
                         args: rec.args,
                         pc: rec.thread.regs.rip,

@@ -41,7 +41,7 @@ pub(crate) struct SyscallInfo {
 
 impl SyscallInfo {
     pub fn arch(&self) -> Arch {
-        Arch::from_audit(self.arch)
+        crate::arch::from_audit(self.arch)
     }
     pub fn nr(&self) -> u64 {
         self.data[0]
