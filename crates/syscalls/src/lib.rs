@@ -31,6 +31,7 @@
 //! Keep one `Pending` per thread between its entry and exit stops; if the
 //! thread dies inside the call, [`Pending::abandon`] gives the `= ?` form.
 #![deny(missing_docs)]
+#![forbid(unsafe_code)]
 
 mod class;
 mod decode;

@@ -4,8 +4,8 @@
 
 use super::prog;
 use super::thread::EventThread;
-use crate::event::{ExitKind, SignalInfo};
-use crate::X86_64Regs;
+use crate::event::{ExitKind, SignalInfo, SyscallEntry};
+use crate::{Arch, X86_64Regs};
 use gobin::bytes;
 
 /// Where the fake thread pointer lives: a non-canonical address, so it
@@ -37,6 +37,19 @@ pub(super) struct Record {
     pub(super) entered: u64,
     pub(super) recorded: u64,
     pub(super) thread: EventThread,
+}
+
+impl Record {
+    /// The call as its entry stop would show it.
+    pub(super) fn entry(&self) -> SyscallEntry {
+        SyscallEntry {
+            arch: Arch::Amd64,
+            nr: self.nr,
+            args: self.args,
+            pc: self.thread.regs.rip,
+            sp: self.thread.regs.rsp,
+        }
+    }
 }
 
 /// Parses a syscall record (header, frames, captures) into a thread

@@ -6,7 +6,6 @@ use super::prog;
 use super::record::{exit_kind, parse_syscall, signal_info, u32_field, Record};
 use super::thread::EventThread;
 use crate::event::{Birth, ExitKind, Sink, SyscallEntry, SyscallExit};
-use crate::Arch;
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -46,13 +45,7 @@ impl State {
     }
 
     fn deliver(&mut self, rec: Record, sink: &mut dyn Sink) {
-        let entry = SyscallEntry {
-            arch: Arch::Amd64,
-            nr: rec.nr,
-            args: rec.args,
-            pc: rec.thread.regs.rip,
-            sp: rec.thread.regs.rsp,
-        };
+        let entry = rec.entry();
         let mut thread = rec.thread;
         // The entry decoder must see a value-result length as it was
         // before the kernel rewrote it.
@@ -151,13 +144,7 @@ impl State {
                 rec.thread.time = (rec.recorded != 0).then(|| Duration::from_nanos(rec.recorded));
                 self.flush(tid, sink);
                 self.live.entry(tid).or_insert(pid);
-                let entry = SyscallEntry {
-                    arch: Arch::Amd64,
-                    nr: rec.nr,
-                    args: rec.args,
-                    pc: rec.thread.regs.rip,
-                    sp: rec.thread.regs.rsp,
-                };
+                let entry = rec.entry();
                 sink.syscall_entry(&rec.thread, &entry);
                 self.execs.insert(tid, entry);
             }
@@ -178,13 +165,7 @@ impl State {
                 if let Some(mut rec) = self.held.remove(&tid) {
                     // Died inside the call: entry only, the sink shows `= ?`.
                     rec.thread.time = (rec.entered != 0).then(|| Duration::from_nanos(rec.entered));
-                    let entry = SyscallEntry {
-                        arch: Arch::Amd64,
-                        nr: rec.nr,
-                        args: rec.args,
-                        pc: rec.thread.regs.rip,
-                        sp: rec.thread.regs.rsp,
-                    };
+                    let entry = rec.entry();
                     sink.syscall_entry(&rec.thread, &entry);
                 }
                 self.execs.remove(&tid);
