@@ -3,8 +3,9 @@
 //! `path` needs to see each call on the way to one syscall at the moment it
 //! is made (registers and stack words), so it plants `int3` on the `CALL`
 //! and `JMP` instructions of the chain. The general engine resumes every
-//! stop on its own and cannot rewrite registers, so this module has its own
-//! loop: it hands each breakpoint hit and each syscall stop to the caller and
+//! stop on its own and cannot rewrite registers, so this module drives the
+//! shared wait (`stop::wait`, which names each stop) with its own policy:
+//! it hands each breakpoint hit and each syscall stop to the caller and
 //! holds that thread until [`Session::advance`] is called again.
 //!
 //! A hit is never resolved by putting the original byte back and

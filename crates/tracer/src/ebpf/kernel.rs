@@ -206,7 +206,7 @@ impl Kernel {
 fn go_offsets(path: &std::path::Path, task_fsbase: u32) -> Option<prog::GoOffsets> {
     let module = crate::symbolize::Module::open(path).ok()?;
     let version = module.go()?.version?;
-    let (g, m) = crate::goroutine::layouts(version)?;
+    let (g, m) = gobin::runtime::layout::layouts(version)?;
     let small = |v: usize| i16::try_from(v).ok();
     Some(prog::GoOffsets {
         task_fsbase,

@@ -43,7 +43,7 @@
 //! chain (as captures at their addresses), so the unwinder names the
 //! goroutine the runtime works for and continues across `systemstack`
 //! exactly as it does on a stopped thread. The `g`/`m` offsets come from
-//! the traced program's Go version (`goroutine::layouts`); in a child
+//! the traced program's Go version (`gobin::runtime::layout`); in a child
 //! that executes another program they may not fit, and the reader's
 //! sanity checks then say `no g` rather than a made-up goroutine.
 //!
