@@ -116,7 +116,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     if args.follow >= 2 && args.output.is_none() {
         bail!("-ff needs -o FILE (it writes FILE.TID per thread)");
     }
-    let arch = model_arch(tracer::Arch::native());
+    let arch = tracer::native_arch();
     let table = syscalls::table(arch).context("no syscall table for this architecture")?;
     let selected = match trace_expr(&args.expr)? {
         Some(expr) => Some(syscalls::parse_trace_set(arch, &expr)?),
@@ -249,15 +249,6 @@ mod libc_sig {
     pub const INT: i32 = 2;
     pub const QUIT: i32 = 3;
     pub const TERM: i32 = 15;
-}
-
-fn model_arch(a: tracer::Arch) -> model::Arch {
-    match a {
-        tracer::Arch::Aarch64 => model::Arch::Arm64,
-        tracer::Arch::X86_64 => model::Arch::Amd64,
-        tracer::Arch::I386 => model::Arch::Other("386"),
-        _ => model::Arch::Other("unknown"),
-    }
 }
 
 /// Combines `-e` options: only `trace=` (or a bare list) is supported.
@@ -451,7 +442,7 @@ impl Output {
             wanted_rest: wanted.iter().all(|w| *w),
             wanted,
             stacks: stacks::Stacks::new(args.stacks, args.stack_depth, args.by, args.no_runtime),
-            arch: model_arch(tracer::Arch::native()),
+            arch: tracer::native_arch(),
             decode: syscalls::Options {
                 string_limit: args.string_limit,
                 verbose: args.verbose,

@@ -8,6 +8,8 @@
 //!   are read at entry (a path is gone after `execve`), outputs at exit
 //!   (the buffer `read` filled); the result is a [`model::syscall::Call`]
 //!   that `render::strace` prints exactly like strace.
+//! - [`reads`]: what each decoder reads behind pointer arguments, declared
+//!   in its table row; the eBPF backend copies exactly that.
 //! - [`errno_name`], [`errno_message`], [`signal_name`], [`decode_siginfo`].
 //!
 //! Usage from a tracer, per syscall stop:
@@ -29,11 +31,13 @@
 //! Keep one `Pending` per thread between its entry and exit stops; if the
 //! thread dies inside the call, [`Pending::abandon`] gives the `= ?` form.
 #![deny(missing_docs)]
+#![forbid(unsafe_code)]
 
 mod class;
 mod decode;
 mod errno;
 mod memory;
+pub mod reads;
 mod signal;
 mod table;
 mod xlat;

@@ -2,6 +2,7 @@
 //! them: a `|`-joined bit set, or one symbol.
 
 use model::syscall::Arg;
+use std::borrow::Cow;
 
 /// A list of (value, name) pairs for one kind of constant.
 pub(crate) struct Xlat {
@@ -52,12 +53,19 @@ impl Xlat {
             }
             return Arg::Flags { names, rest: 0 };
         }
+        self.take_bits(&mut rest, &mut names);
+        Arg::Flags { names, rest }
+    }
+
+    /// Appends the names of the entries whose bits are all in `rest`, in
+    /// table order, and clears those bits (for words that mix fields and
+    /// flags).
+    pub fn take_bits(&self, rest: &mut u64, names: &mut Vec<Cow<'static, str>>) {
         for &(bits, name) in self.entries {
-            if bits != 0 && rest & bits == bits {
+            if bits != 0 && *rest & bits == bits {
                 names.push(name.into());
-                rest &= !bits;
+                *rest &= !bits;
             }
         }
-        Arg::Flags { names, rest }
     }
 }

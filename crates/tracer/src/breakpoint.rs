@@ -3,8 +3,9 @@
 //! `path` needs to see each call on the way to one syscall at the moment it
 //! is made (registers and stack words), so it plants `int3` on the `CALL`
 //! and `JMP` instructions of the chain. The general engine resumes every
-//! stop on its own and cannot rewrite registers, so this module has its own
-//! loop: it hands each breakpoint hit and each syscall stop to the caller and
+//! stop on its own and cannot rewrite registers, so this module drives the
+//! shared wait (`stop::wait`, which names each stop) with its own policy:
+//! it hands each breakpoint hit and each syscall stop to the caller and
 //! holds that thread until [`Session::advance`] is called again.
 //!
 //! A hit is never resolved by putting the original byte back and
@@ -19,18 +20,14 @@
 
 use crate::event::{ExitKind, SyscallEntry, SyscallExit};
 use crate::seccomp::SeccompFilter;
-use crate::sys::{self, Wait};
+use crate::stop::{self, Next, SyscallStop};
+use crate::sys::{self, O_EXITKILL, O_TRACECLONE, O_TRACEEXEC, O_TRACESECCOMP, O_TRACESYSGOOD};
 use crate::{spawn, Error, LiveThread, Registers};
 use std::collections::HashMap;
 use std::ffi::{OsStr, OsString};
 use std::fs::File;
 use std::os::unix::fs::FileExt;
 
-const O_TRACESYSGOOD: i32 = 0x01;
-const O_TRACECLONE: i32 = 0x08;
-const O_TRACEEXEC: i32 = 0x10;
-const O_TRACESECCOMP: i32 = 0x80;
-const O_EXITKILL: i32 = 0x0010_0000;
 const INT3: u8 = 0xcc;
 /// `si_code` of a SIGTRAP raised by `int3`.
 const SI_KERNEL: i32 = 0x80;
@@ -144,26 +141,11 @@ impl Session {
         let prep = spawn::prepare(program, args)?;
         let child = spawn::fork_child(&prep, filter)?;
         let pid = child.pid;
-        let fail = |what: &'static str, e: i32| {
-            let _ = sys::send_signal(pid, libc::SIGKILL);
-            Error::Os {
-                what,
-                source: std::io::Error::from_raw_os_error(e),
-            }
-        };
         let mut opts = O_TRACESYSGOOD | O_TRACEEXEC | O_TRACECLONE | O_EXITKILL;
         if filter.is_some() {
             opts |= O_TRACESECCOMP;
         }
-        sys::seize(pid, opts).map_err(|e| fail("PTRACE_SEIZE", e))?;
-        sys::interrupt(pid).map_err(|e| fail("PTRACE_INTERRUPT", e))?;
-        loop {
-            match sys::wait_any(Some(pid))? {
-                Wait::Stopped { .. } => break,
-                Wait::Interrupted => continue,
-                _ => return Err(fail("waitpid", libc::ECHILD)),
-            }
-        }
+        stop::seize_child(pid, opts)?;
         let mut s = Session {
             main_pid: pid,
             tracees: HashMap::new(),
@@ -306,23 +288,20 @@ impl Session {
             if self.tracees.is_empty() {
                 return Ok(Stop::Finished(self.main_exit));
             }
-            let w = sys::wait_any(None)?;
-            match w {
-                Wait::Interrupted => {
+            match stop::wait(None, true)? {
+                Next::Interrupted => {
                     if crate::interrupt::take().is_some() {
                         self.kill();
                     }
                 }
-                Wait::NoChildren => {
+                Next::NoChildren => {
                     self.tracees.clear();
                     return Ok(Stop::Finished(self.main_exit));
                 }
-                Wait::Exited { tid, code } => self.ended(tid, ExitKind::Exited(code))?,
-                Wait::Killed { tid, signal, core } => {
-                    self.ended(tid, ExitKind::Killed { signal, core })?
-                }
-                Wait::Stopped { tid, signal, event } => {
-                    if let Some(stop) = self.stopped(tid, signal, event)? {
+                Next::Nothing => {}
+                Next::Ended { tid, how } => self.ended(tid, how)?,
+                Next::Stopped { tid, stop } => {
+                    if let Some(stop) = self.stopped(tid, stop)? {
                         return Ok(stop);
                     }
                 }
@@ -336,13 +315,7 @@ impl Session {
         };
         if t.startup {
             if let Some(fd) = self.error_fd.take() {
-                let source = spawn::exec_error(fd)
-                    .unwrap_or_else(|| std::io::Error::from_raw_os_error(libc::ENOEXEC));
-                spawn::close(fd);
-                return Err(Error::Exec {
-                    program: self.program.clone(),
-                    source,
-                });
+                return Err(spawn::exec_failure(fd, &self.program));
             }
         }
         if tid == self.main_pid {
@@ -352,7 +325,7 @@ impl Session {
     }
 
     /// One stop: Some(event) holds the thread, None resumed it.
-    fn stopped(&mut self, tid: i32, signal: i32, event: i32) -> Result<Option<Stop>, Error> {
+    fn stopped(&mut self, tid: i32, stop: stop::Stop) -> Result<Option<Stop>, Error> {
         let main = self.main_pid;
         let t = self.tracees.entry(tid).or_insert(Tracee {
             pid: main,
@@ -361,16 +334,15 @@ impl Session {
             want_exit: false,
         });
         let startup = t.startup;
-        if signal == libc::SIGTRAP | 0x80 || event == sys::PTRACE_EVENT_SECCOMP {
-            if let Some(stop) = self.syscall_stop(tid)? {
-                self.held = Some((tid, 0));
-                return Ok(Some(stop));
+        match stop {
+            stop::Stop::Syscall => {
+                if let Some(stop) = self.syscall_stop(tid)? {
+                    self.held = Some((tid, 0));
+                    return Ok(Some(stop));
+                }
+                self.resume(tid, 0);
             }
-            self.resume(tid, 0);
-            return Ok(None);
-        }
-        match event {
-            0 => {
+            stop::Stop::Signal(signal) => {
                 if signal == libc::SIGTRAP && !startup {
                     if let Some(pc) = self.int3_at(tid) {
                         if self.breakpoints.contains_key(&pc) {
@@ -390,7 +362,7 @@ impl Session {
                 }
                 self.resume(tid, signal);
             }
-            sys::PTRACE_EVENT_EXEC => {
+            stop::Stop::Exec => {
                 if let Some(t) = self.tracees.get_mut(&tid) {
                     t.startup = false;
                 }
@@ -401,17 +373,10 @@ impl Session {
                 self.held = Some((tid, 0));
                 return Ok(Some(Stop::Exec { tid }));
             }
-            sys::PTRACE_EVENT_STOP => {
-                if matches!(
-                    signal,
-                    libc::SIGSTOP | libc::SIGTSTP | libc::SIGTTIN | libc::SIGTTOU
-                ) {
-                    let _ = sys::listen(tid);
-                } else {
-                    self.resume(tid, 0);
-                }
+            stop::Stop::Group(_) => {
+                let _ = sys::listen(tid);
             }
-            _ => self.resume(tid, 0),
+            stop::Stop::Birth(_) | stop::Stop::Exiting | stop::Stop::Other => self.resume(tid, 0),
         }
         Ok(None)
     }
@@ -427,33 +392,25 @@ impl Session {
     }
 
     fn syscall_stop(&mut self, tid: i32) -> Result<Option<Stop>, Error> {
-        if sys::syscall_info(tid, &mut self.info).is_err() {
+        let Some(call) = stop::syscall(tid, &mut self.info) else {
             return Ok(None);
-        }
-        let info = &self.info;
+        };
         let Some(t) = self.tracees.get_mut(&tid) else {
             return Ok(None);
         };
-        match info.op {
-            sys::SYSCALL_INFO_ENTRY | sys::SYSCALL_INFO_SECCOMP => {
-                if self.seccomp && info.op == sys::SYSCALL_INFO_ENTRY && t.in_syscall.is_some() {
+        match call {
+            SyscallStop::Entry(entry) | SyscallStop::Seccomp(entry) => {
+                if self.seccomp && matches!(call, SyscallStop::Entry(_)) && t.in_syscall.is_some() {
                     // PTRACE_SYSCALL after a seccomp stop: the same call.
                     return Ok(None);
                 }
-                let entry = SyscallEntry {
-                    arch: info.arch(),
-                    nr: info.nr(),
-                    args: info.args(),
-                    pc: info.instruction_pointer,
-                    sp: info.stack_pointer,
-                };
                 t.in_syscall = Some(entry);
                 if t.startup {
                     return Ok(None);
                 }
                 Ok(Some(Stop::SyscallEntry { tid, entry }))
             }
-            sys::SYSCALL_INFO_EXIT => {
+            SyscallStop::Exit { rval, is_error } => {
                 let entry = t.in_syscall.take();
                 if t.startup || !t.want_exit {
                     return Ok(None);
@@ -463,12 +420,11 @@ impl Session {
                     tid,
                     exit: SyscallExit {
                         entry,
-                        rval: info.rval(),
-                        is_error: info.is_error(),
+                        rval,
+                        is_error,
                     },
                 }))
             }
-            _ => Ok(None),
         }
     }
 }

@@ -7,19 +7,15 @@
 
 use crate::event::{Birth, Control, ExitKind, Sink, SyscallEntry, SyscallExit};
 use crate::seccomp::SeccompFilter;
-use crate::sys::{self, Wait};
+use crate::stop::{self, Next, Stop, SyscallStop};
+use crate::sys::{
+    self, O_EXITKILL, O_TRACECLONE, O_TRACEEXEC, O_TRACEEXIT, O_TRACEFORK, O_TRACESECCOMP,
+    O_TRACESYSGOOD, O_TRACEVFORK,
+};
 use crate::{spawn, Arch, Error, Registers, Thread};
 use std::collections::HashMap;
 use std::ffi::{OsStr, OsString};
 
-const O_TRACESYSGOOD: i32 = 0x01;
-const O_TRACEFORK: i32 = 0x02;
-const O_TRACEVFORK: i32 = 0x04;
-const O_TRACECLONE: i32 = 0x08;
-const O_TRACEEXEC: i32 = 0x10;
-const O_TRACEEXIT: i32 = 0x40;
-const O_TRACESECCOMP: i32 = 0x80;
-const O_EXITKILL: i32 = 0x0010_0000;
 const CLONE_THREAD: u64 = 0x0001_0000;
 
 /// How to trace.
@@ -101,9 +97,9 @@ pub struct Tracer {
 
 fn exec_nr(arch: Arch, nr: u64) -> bool {
     match arch {
-        Arch::X86_64 => nr == 59 || nr == 322,
-        Arch::Aarch64 => nr == 221 || nr == 281,
-        Arch::I386 => nr == 11 || nr == 358,
+        Arch::Amd64 => nr == 59 || nr == 322,
+        Arch::Arm64 => nr == 221 || nr == 281,
+        crate::I386 => nr == 11 || nr == 358,
         Arch::Other(_) => false,
     }
 }
@@ -157,22 +153,7 @@ impl Tracer {
         let child = spawn::fork_child(&prep, filter)?;
         t.main_pid = child.pid;
         t.error_fd = Some(child.error_read);
-        let fail = |what: &'static str, e: i32| {
-            let _ = sys::send_signal(child.pid, libc::SIGKILL);
-            Error::Os {
-                what,
-                source: errno_io(e),
-            }
-        };
-        sys::seize(child.pid, t.options()).map_err(|e| fail("PTRACE_SEIZE", e))?;
-        sys::interrupt(child.pid).map_err(|e| fail("PTRACE_INTERRUPT", e))?;
-        loop {
-            match sys::wait_any(Some(child.pid))? {
-                Wait::Stopped { .. } => break,
-                Wait::Interrupted => continue,
-                _ => return Err(fail("waitpid", libc::ECHILD)),
-            }
-        }
+        stop::seize_child(child.pid, t.options())?;
         t.tracees.insert(
             child.pid,
             Tracee {
@@ -182,7 +163,13 @@ impl Tracer {
                 startup: true,
             },
         );
-        sys::resume(child.pid, true, 0).map_err(|e| fail("PTRACE_SYSCALL", e))?;
+        if let Err(e) = sys::resume(child.pid, true, 0) {
+            let _ = sys::send_signal(child.pid, libc::SIGKILL);
+            return Err(Error::Os {
+                what: "PTRACE_SYSCALL",
+                source: errno_io(e),
+            });
+        }
         spawn::release(child.sync_write);
         Ok(t)
     }
@@ -197,7 +184,8 @@ impl Tracer {
         for &pid in pids {
             let mut rounds = 0;
             loop {
-                let tids = list_tasks(pid).map_err(|source| Error::Attach { pid, source })?;
+                let tids =
+                    crate::proc::threads_of(pid).map_err(|source| Error::Attach { pid, source })?;
                 let new: Vec<i32> = tids
                     .into_iter()
                     .filter(|tid| !t.tracees.contains_key(tid))
@@ -274,22 +262,20 @@ impl Tracer {
             if let Some(r) = crate::interrupt::take() {
                 return Ok(Outcome::Interrupted(r));
             }
-            match sys::wait_any(None)? {
-                Wait::Interrupted => {
+            match stop::wait(None, true)? {
+                Next::Interrupted => {
                     if let Some(r) = crate::interrupt::take() {
                         return Ok(Outcome::Interrupted(r));
                     }
                 }
-                Wait::NoChildren => {
+                Next::NoChildren => {
                     self.tracees.clear();
                     return Ok(Outcome::Finished(self.main_exit));
                 }
-                Wait::Exited { tid, code } => self.ended(tid, ExitKind::Exited(code), sink)?,
-                Wait::Killed { tid, signal, core } => {
-                    self.ended(tid, ExitKind::Killed { signal, core }, sink)?
-                }
-                Wait::Stopped { tid, signal, event } => {
-                    if let Some(sig) = self.stopped(tid, signal, event, sink)? {
+                Next::Nothing => {}
+                Next::Ended { tid, how } => self.ended(tid, how, sink)?,
+                Next::Stopped { tid, stop } => {
+                    if let Some(sig) = self.stopped(tid, stop, sink)? {
                         self.paused = Some((tid, sig));
                         return Ok(Outcome::Paused(tid));
                     }
@@ -305,12 +291,7 @@ impl Tracer {
         if t.startup {
             // The child died before its execve: report why.
             if let Some(fd) = self.error_fd.take() {
-                let source = spawn::exec_error(fd).unwrap_or_else(|| errno_io(libc::ENOEXEC));
-                spawn::close(fd);
-                return Err(Error::Exec {
-                    program: self.program.clone(),
-                    source,
-                });
+                return Err(spawn::exec_failure(fd, &self.program));
             }
         }
         if tid == self.main_pid {
@@ -323,7 +304,7 @@ impl Tracer {
     fn tracee(&mut self, tid: i32) -> &mut Tracee {
         let seccomp = self.seccomp_active;
         self.tracees.entry(tid).or_insert_with(|| Tracee {
-            pid: sys::thread_group_of(tid).unwrap_or(tid),
+            pid: crate::proc::thread_group_of(tid).unwrap_or(tid),
             in_syscall: None,
             seccomp,
             startup: false,
@@ -342,49 +323,32 @@ impl Tracer {
 
     /// Handles one stop; returns Some(signal to deliver) when a sink paused
     /// the thread, None after resuming it.
-    fn stopped(
-        &mut self,
-        tid: i32,
-        signal: i32,
-        event: i32,
-        sink: &mut dyn Sink,
-    ) -> Result<Option<i32>, Error> {
+    fn stopped(&mut self, tid: i32, stop: Stop, sink: &mut dyn Sink) -> Result<Option<i32>, Error> {
         let pid = self.tracee(tid).pid;
         let thread = LiveThread { tid, pid };
         let mut deliver = 0;
         let mut control = Control::Continue;
-        if signal == libc::SIGTRAP | 0x80 || event == sys::PTRACE_EVENT_SECCOMP {
-            control = self.syscall_stop(&thread, sink);
-        } else if event == 0 {
-            // Signal-delivery stop.
-            if let Ok(info) = sys::signal_info(tid) {
-                if !self.tracee(tid).startup {
-                    control = sink.signal(&thread, &info);
-                }
-            }
-            deliver = signal;
-        } else {
-            match event {
-                sys::PTRACE_EVENT_CLONE | sys::PTRACE_EVENT_FORK | sys::PTRACE_EVENT_VFORK => {
-                    self.born(tid, event, sink);
-                }
-                sys::PTRACE_EVENT_EXEC => self.executed(tid, sink),
-                // The thread is about to exit; its exit status follows.
-                sys::PTRACE_EVENT_EXIT => {}
-                sys::PTRACE_EVENT_STOP => {
-                    if matches!(
-                        signal,
-                        libc::SIGSTOP | libc::SIGTSTP | libc::SIGTTIN | libc::SIGTTOU
-                    ) {
-                        // Group-stop: stay stopped but keep reporting
-                        // (PTRACE_LISTEN), so SIGCONT and exits are seen.
-                        sink.group_stop(tid, pid, signal);
-                        let _ = sys::listen(tid);
-                        return Ok(None);
+        match stop {
+            Stop::Syscall => control = self.syscall_stop(&thread, sink),
+            Stop::Signal(signal) => {
+                if let Ok(info) = sys::signal_info(tid) {
+                    if !self.tracee(tid).startup {
+                        control = sink.signal(&thread, &info);
                     }
                 }
-                _ => {}
+                deliver = signal;
             }
+            Stop::Birth(birth) => self.born(tid, birth, sink),
+            Stop::Exec => self.executed(tid, sink),
+            Stop::Group(signal) => {
+                // Stay stopped but keep reporting (PTRACE_LISTEN), so
+                // SIGCONT and exits are seen.
+                sink.group_stop(tid, pid, signal);
+                let _ = sys::listen(tid);
+                return Ok(None);
+            }
+            // Exiting: the exit status follows.
+            Stop::Exiting | Stop::Other => {}
         }
         if control == Control::Pause {
             return Ok(Some(deliver));
@@ -395,27 +359,19 @@ impl Tracer {
 
     fn syscall_stop(&mut self, thread: &LiveThread, sink: &mut dyn Sink) -> Control {
         let tid = thread.tid;
-        if sys::syscall_info(tid, &mut self.info).is_err() {
+        let Some(call) = stop::syscall(tid, &mut self.info) else {
             return Control::Continue;
-        }
-        let info = &self.info;
+        };
         let t = self
             .tracees
             .get_mut(&tid)
             .expect("tracee registered by stopped()");
-        match info.op {
-            sys::SYSCALL_INFO_ENTRY | sys::SYSCALL_INFO_SECCOMP => {
-                if info.op == sys::SYSCALL_INFO_SECCOMP && t.in_syscall.is_some() {
+        match call {
+            SyscallStop::Entry(entry) | SyscallStop::Seccomp(entry) => {
+                if matches!(call, SyscallStop::Seccomp(_)) && t.in_syscall.is_some() {
                     // The entry stop came first (PTRACE_SYSCALL mode).
                     return Control::Continue;
                 }
-                let entry = SyscallEntry {
-                    arch: info.arch(),
-                    nr: info.nr(),
-                    args: info.args(),
-                    pc: info.instruction_pointer,
-                    sp: info.stack_pointer,
-                };
                 t.in_syscall = Some(entry);
                 if t.startup {
                     if !exec_nr(entry.arch, entry.nr) {
@@ -425,30 +381,24 @@ impl Tracer {
                 }
                 sink.syscall_entry(thread, &entry)
             }
-            sys::SYSCALL_INFO_EXIT => {
+            SyscallStop::Exit { rval, is_error } => {
                 let entry = t.in_syscall.take();
                 if t.startup {
                     return Control::Continue;
                 }
                 let exit = SyscallExit {
                     entry,
-                    rval: info.rval(),
-                    is_error: info.is_error(),
+                    rval,
+                    is_error,
                 };
                 sink.syscall_exit(thread, &exit)
             }
-            _ => Control::Continue,
         }
     }
 
-    fn born(&mut self, parent: i32, event: i32, sink: &mut dyn Sink) {
+    fn born(&mut self, parent: i32, birth: Birth, sink: &mut dyn Sink) {
         let Ok(child) = sys::event_message(parent).map(|m| m as i32) else {
             return;
-        };
-        let birth = match event {
-            sys::PTRACE_EVENT_FORK => Birth::Fork,
-            sys::PTRACE_EVENT_VFORK => Birth::Vfork,
-            _ => Birth::Clone,
         };
         let (parent_pid, entry) = match self.tracees.get(&parent) {
             Some(p) => (p.pid, p.in_syscall),
@@ -459,7 +409,7 @@ impl Tracer {
             Birth::Clone => match clone_flags(parent, entry) {
                 Some(flags) if flags & CLONE_THREAD != 0 => parent_pid,
                 Some(_) => child,
-                None => sys::thread_group_of(child).unwrap_or(child),
+                None => crate::proc::thread_group_of(child).unwrap_or(child),
             },
         };
         let seccomp = self.seccomp_active;
@@ -517,21 +467,17 @@ impl Tracer {
             }
         }
         while !self.tracees.is_empty() {
-            match sys::wait_any(None)? {
-                Wait::Interrupted => continue,
-                Wait::NoChildren => break,
-                Wait::Exited { tid, code } => self.ended(tid, ExitKind::Exited(code), sink)?,
-                Wait::Killed { tid, signal, core } => {
-                    self.ended(tid, ExitKind::Killed { signal, core }, sink)?
-                }
-                Wait::Stopped { tid, signal, event } => {
+            match stop::wait(None, true)? {
+                Next::Interrupted | Next::Nothing => continue,
+                Next::NoChildren => break,
+                Next::Ended { tid, how } => self.ended(tid, how, sink)?,
+                Next::Stopped { tid, stop } => {
                     let Some(t) = self.tracees.remove(&tid) else {
                         continue;
                     };
-                    let pass = if event == 0 && signal != (libc::SIGTRAP | 0x80) {
-                        signal
-                    } else {
-                        0
+                    let pass = match stop {
+                        Stop::Signal(signal) => signal,
+                        _ => 0,
                     };
                     let _ = sys::detach(tid, pass);
                     sink.detached(tid, t.pid);
@@ -555,27 +501,15 @@ impl Drop for Tracer {
 fn clone_flags(tid: i32, entry: Option<SyscallEntry>) -> Option<u64> {
     let e = entry?;
     let (clone, clone3) = match e.arch {
-        Arch::X86_64 => (56, 435),
-        Arch::Aarch64 => (220, 435),
+        Arch::Amd64 => (56, 435),
+        Arch::Arm64 => (220, 435),
         _ => return None,
     };
     if e.nr == clone {
         Some(e.args[0])
     } else if e.nr == clone3 {
-        let mut b = [0u8; 8];
-        (sys::read_memory(tid, e.args[0], &mut b).ok()? == 8).then(|| u64::from_ne_bytes(b))
+        LiveThread::new(tid, tid).read_u64(e.args[0])
     } else {
         None
     }
-}
-
-fn list_tasks(pid: i32) -> std::io::Result<Vec<i32>> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(format!("/proc/{pid}/task"))? {
-        if let Some(tid) = entry?.file_name().to_str().and_then(|s| s.parse().ok()) {
-            out.push(tid);
-        }
-    }
-    out.sort_unstable();
-    Ok(out)
 }

@@ -4,6 +4,7 @@
 //! stopped and tell the engine what to do next with a [`Control`].
 
 use crate::{Arch, Thread};
+use gobin::bytes;
 
 /// A system call as its entry stop shows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,6 +65,31 @@ pub struct SignalInfo {
     pub timer_id: i32,
     /// POSIX timer overrun count (`SI_TIMER`).
     pub overrun: i32,
+}
+
+impl SignalInfo {
+    /// Reads the fields from a 128-byte `siginfo_t` by their kernel
+    /// offsets on 64-bit Linux (the union starts at byte 16; libc exposes
+    /// only some of its members).
+    pub fn from_raw(raw: [u8; 128]) -> SignalInfo {
+        let i32_at = |o| bytes::i32_le(&raw, o).unwrap_or(0);
+        let u64_at = |o| bytes::u64_le(&raw, o).unwrap_or(0);
+        SignalInfo {
+            raw,
+            signo: i32_at(0),
+            errno: i32_at(4),
+            code: i32_at(8),
+            pid: i32_at(16),
+            uid: i32_at(20) as u32,
+            status: i32_at(24),
+            utime: u64_at(32) as i64,
+            stime: u64_at(40) as i64,
+            addr: u64_at(16),
+            value: u64_at(24),
+            timer_id: i32_at(16),
+            overrun: i32_at(20),
+        }
+    }
 }
 
 /// How a thread ended.

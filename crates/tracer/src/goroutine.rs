@@ -2,102 +2,17 @@
 //! thread's TLS slot (or R14/R28), and the few fields of `g` and `m` the
 //! unwinder and the trace output need.
 //!
-//! Field offsets come from per-version tables (go-internals §4.2): a
-//! stripped binary has no DWARF to read them from, and the layout of the
-//! head of `g` and `m` has changed only when `gobuf` lost or gained a word
-//! (1.23 added `syscallbp`, 1.25 removed `gobuf.ret`). Every read is
+//! Field offsets come from [`gobin::runtime::layout`], per Go version (a
+//! stripped binary has no DWARF to read them from). Every read is
 //! sanity-checked (stack bounds ordered, goid 0 only for g0/gsignal,
 //! `m.procid` equal to the thread id) so a wrong table shows up as "no g"
 //! rather than as made-up goroutine ids.
 
 use crate::{Registers, Thread};
+use gobin::bytes;
+use gobin::runtime::layout::G_HEAD_BYTES;
+pub use gobin::runtime::layout::{layouts, GLayout, MLayout, G_SYSCALL};
 use gobin::version::GoVersion;
-
-/// `_Gsyscall`: the goroutine is in a system call; `syscall{sp,pc,bp}` are
-/// valid.
-pub const G_SYSCALL: u32 = 3;
-
-/// Offsets into `runtime.g` (64-bit).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct GLayout {
-    /// `g.m`.
-    pub m: usize,
-    /// `g.sched.sp`, `.pc`, `.bp`.
-    pub sched_sp: usize,
-    /// `g.sched.pc`.
-    pub sched_pc: usize,
-    /// `g.sched.lr` (LR machines).
-    pub sched_lr: usize,
-    /// `g.sched.bp`.
-    pub sched_bp: usize,
-    /// `g.syscallsp`.
-    pub syscall_sp: usize,
-    /// `g.syscallpc`.
-    pub syscall_pc: usize,
-    /// `g.syscallbp` (Go 1.23+).
-    pub syscall_bp: Option<usize>,
-    /// `g.atomicstatus` (u32).
-    pub status: usize,
-    /// `g.goid` (u64).
-    pub goid: usize,
-}
-
-/// Offsets into `runtime.m` (64-bit).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct MLayout {
-    /// `m.g0` (always 0).
-    pub g0: usize,
-    /// `m.procid`: the OS thread id on Linux.
-    pub procid: usize,
-    /// `m.gsignal`.
-    pub gsignal: usize,
-    /// `m.curg`.
-    pub curg: usize,
-}
-
-/// Layouts for a Go release, `None` before 1.9 (not supported).
-pub fn layouts(v: GoVersion) -> Option<(GLayout, MLayout)> {
-    if !v.at_least(1, 9) {
-        return None;
-    }
-    // gobuf: sp pc g ctxt [ret] lr bp. `ret` went away in 1.25.
-    let gobuf_words = if v.at_least(1, 25) { 6 } else { 7 };
-    let sched = 56;
-    let sched_bp = sched + (gobuf_words - 1) * 8;
-    let sched_lr = sched_bp - 8;
-    let after_sched = sched + gobuf_words * 8;
-    let has_syscallbp = v.at_least(1, 23);
-    let syscall_sp = after_sched;
-    let syscall_pc = after_sched + 8;
-    let syscall_bp = has_syscallbp.then_some(after_sched + 16);
-    // stktopsp, param follow; then atomicstatus, stackLock, goid.
-    let status = after_sched + if has_syscallbp { 24 } else { 16 } + 16;
-    let goid = status + 8;
-    let g = GLayout {
-        m: 48,
-        sched_sp: sched,
-        sched_pc: sched + 8,
-        sched_lr,
-        sched_bp,
-        syscall_sp,
-        syscall_pc,
-        syscall_bp,
-        status,
-        goid,
-    };
-    // m: g0, morebuf (a gobuf), divmod+pad, procid, gsignal,
-    // goSigStack (40), sigmask (8), tls[6], mstartfn, curg.
-    let procid = 8 + gobuf_words * 8 + 8;
-    let gsignal = procid + 8;
-    let tls = gsignal + 8 + 40 + 8;
-    let m = MLayout {
-        g0: 0,
-        procid,
-        gsignal,
-        curg: tls + 6 * 8 + 8,
-    };
-    Some((g, m))
-}
 
 /// A saved (pc, sp, bp) triple to unwind from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -206,18 +121,6 @@ pub struct GReader {
 /// Largest goroutine or system stack accepted as plausible.
 const MAX_STACK: u64 = 1 << 30;
 
-fn u64_at(b: &[u8], off: usize) -> u64 {
-    b.get(off..off + 8)
-        .and_then(|s| s.try_into().ok())
-        .map_or(0, u64::from_le_bytes)
-}
-
-fn u32_at(b: &[u8], off: usize) -> u32 {
-    b.get(off..off + 4)
-        .and_then(|s| s.try_into().ok())
-        .map_or(0, u32::from_le_bytes)
-}
-
 impl GReader {
     /// A reader for a Go release; `tls_offset` from the binary
     /// ([`crate::symbolize::Module::g_tls_offset_amd64`]).
@@ -232,7 +135,7 @@ impl GReader {
         match regs {
             Registers::X86_64(r) => {
                 let slot = r.fs_base.checked_add_signed(self.tls_offset)?;
-                match read_word(thread, slot) {
+                match thread.read_u64(slot) {
                     Some(g) if g != 0 => Some(g),
                     _ => (r.r14 != 0).then_some(r.r14),
                 }
@@ -243,40 +146,42 @@ impl GReader {
 
     /// Reads the g at `addr`; `None` when it does not look like one.
     pub fn read_g(&self, thread: &dyn Thread, addr: u64) -> Option<Goroutine> {
-        let mut buf = [0u8; 176];
+        let mut buf = [0u8; G_HEAD_BYTES];
         let want = self.g.goid + 8;
         let n = thread.read_memory(addr, &mut buf[..want]).ok()?;
         if n < want {
             return None;
         }
         let b = &buf[..want];
-        let lo = u64_at(b, 0);
-        let hi = u64_at(b, 8);
+        // Every field lies before the end of `goid`, which was read.
+        let word = |off| bytes::u64_le(b, off).unwrap_or(0);
+        let lo = word(0);
+        let hi = word(8);
         if lo == 0 || hi <= lo || hi - lo > MAX_STACK {
             return None;
         }
-        let status = u32_at(b, self.g.status) & !0x1000;
+        let status = bytes::u32_le(b, self.g.status).unwrap_or(0) & !0x1000;
         if status > 11 {
             return None;
         }
         let syscall = (status == G_SYSCALL).then(|| Regs3 {
-            pc: u64_at(b, self.g.syscall_pc),
-            sp: u64_at(b, self.g.syscall_sp),
-            bp: self.g.syscall_bp.map_or(0, |o| u64_at(b, o)),
+            pc: word(self.g.syscall_pc),
+            sp: word(self.g.syscall_sp),
+            bp: self.g.syscall_bp.map_or(0, word),
             lr: 0,
         });
         Some(Goroutine {
             addr,
-            goid: u64_at(b, self.g.goid),
+            goid: word(self.g.goid),
             status,
             stack_lo: lo,
             stack_hi: hi,
-            m: u64_at(b, self.g.m),
+            m: word(self.g.m),
             sched: Regs3 {
-                pc: u64_at(b, self.g.sched_pc),
-                sp: u64_at(b, self.g.sched_sp),
-                bp: u64_at(b, self.g.sched_bp),
-                lr: u64_at(b, self.g.sched_lr),
+                pc: word(self.g.sched_pc),
+                sp: word(self.g.sched_sp),
+                bp: word(self.g.sched_bp),
+                lr: word(self.g.sched_lr),
             },
             syscall,
         })
@@ -305,61 +210,24 @@ impl GReader {
         else {
             return Current::NoG;
         };
-        let procid = u64_at(mb, self.m.procid);
+        // Every field lies before the end of `curg`, which was read.
+        let word = |off| bytes::u64_le(mb, off).unwrap_or(0);
+        let procid = word(self.m.procid);
         if procid != 0 && procid != u64::try_from(thread.tid()).unwrap_or(0) {
             // An m that belongs to another thread: the layout is wrong.
             return Current::NoG;
         }
-        let curg_addr = u64_at(mb, self.m.curg);
+        let curg_addr = word(self.m.curg);
         let curg = (curg_addr != 0 && curg_addr != addr)
             .then(|| self.read_g(thread, curg_addr))
             .flatten()
             .filter(|c| c.goid != 0);
-        if u64_at(mb, self.m.g0) == addr {
+        if word(self.m.g0) == addr {
             Current::G0 { g0: g, curg }
-        } else if u64_at(mb, self.m.gsignal) == addr {
+        } else if word(self.m.gsignal) == addr {
             Current::Gsignal { g, curg }
         } else {
             Current::NoG
         }
-    }
-}
-
-fn read_word(thread: &dyn Thread, addr: u64) -> Option<u64> {
-    let mut b = [0u8; 8];
-    (thread.read_memory(addr, &mut b).ok()? == 8).then(|| u64::from_le_bytes(b))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn layouts_match_the_verified_go127_offsets() {
-        let (g, m) = layouts(GoVersion::new(1, 27, 3)).unwrap();
-        assert_eq!(g.goid, 152);
-        assert_eq!(g.status, 144);
-        assert_eq!(g.syscall_sp, 104);
-        assert_eq!(g.syscall_pc, 112);
-        assert_eq!(g.syscall_bp, Some(120));
-        assert_eq!(g.sched_bp, 96);
-        assert_eq!(g.sched_lr, 88);
-        assert_eq!(m.procid, 64);
-        assert_eq!(m.gsignal, 72);
-        assert_eq!(m.curg, 184);
-    }
-
-    #[test]
-    fn goid_moves_with_syscallbp_and_gobuf_ret() {
-        let goid = |minor| layouts(GoVersion::new(1, minor, 0)).unwrap().0.goid;
-        assert_eq!(goid(19), 152);
-        assert_eq!(goid(22), 152);
-        assert_eq!(goid(23), 160);
-        assert_eq!(goid(24), 160);
-        assert_eq!(goid(25), 152);
-        assert!(layouts(GoVersion::new(1, 8, 0)).is_none());
-        let (g, _) = layouts(GoVersion::new(1, 21, 0)).unwrap();
-        assert_eq!(g.syscall_bp, None);
-        assert_eq!(g.status, 144);
     }
 }

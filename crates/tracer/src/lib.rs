@@ -8,10 +8,20 @@
 //! for tests without root. A seccomp-bpf [`SeccompFilter`] keeps
 //! untraced syscalls from stopping the tracee at all.
 //!
+//! Under both ptrace users (the engine and the breakpoint [`breakpoint::Session`])
+//! and the eBPF backend's spawned child there is one wait loop (`stop`:
+//! `waitpid`, the stop named, the syscall read) and one layer of raw
+//! system calls (`sys`: ptrace, wait, `process_vm_readv`, `bpf(2)`, the
+//! ring buffer). [`proc`] reads `/proc` (threads, thread groups,
+//! mappings) for every backend and the [`symbolize`]r. Go runtime layouts
+//! come from `gobin::runtime::layout`.
+//!
 //! This is the only crate allowed `unsafe`; every block carries a
-//! `// SAFETY:` line.
+//! `// SAFETY:` line, and all but spawning, the clock and the signal
+//! handler live in `sys`.
 #![deny(missing_docs)]
 
+mod arch;
 pub mod breakpoint;
 pub mod clock;
 pub mod ebpf;
@@ -21,15 +31,18 @@ mod event;
 pub mod fake;
 pub mod goroutine;
 pub mod interrupt;
+pub mod proc;
 mod seccomp;
 mod spawn;
+mod stop;
 pub mod symbolize;
 mod sys;
 mod thread;
 pub mod unwind;
 
+pub use arch::{native_arch, Arch, I386};
 pub use engine::{LiveThread, Options, Outcome, Tracer};
 pub use error::Error;
 pub use event::{Birth, Control, ExitKind, SignalInfo, Sink, SyscallEntry, SyscallExit};
 pub use seccomp::{BpfInsn, SeccompFilter};
-pub use thread::{Aarch64Regs, Arch, Registers, Thread, X86_64Regs};
+pub use thread::{Aarch64Regs, Registers, Thread, ThreadMemory, X86_64Regs};

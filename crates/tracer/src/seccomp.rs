@@ -4,8 +4,6 @@
 //! seccompiler: the program is a list of number ranges, seccompiler's rule
 //! model (per-argument conditions) would add a dependency for nothing.
 
-use crate::Arch;
-
 const BPF_LD_W_ABS: u16 = 0x20; // BPF_LD | BPF_W | BPF_ABS
 const BPF_JEQ_K: u16 = 0x15; // BPF_JMP | BPF_JEQ | BPF_K
 const BPF_JGT_K: u16 = 0x25; // BPF_JMP | BPF_JGT | BPF_K
@@ -61,10 +59,7 @@ impl SeccompFilter {
         } else {
             (nrs, SECCOMP_RET_TRACE, SECCOMP_RET_ALLOW)
         };
-        let audit_arch = match Arch::native() {
-            Arch::Aarch64 => 0xc000_00b7,
-            _ => 0xc000_003e,
-        };
+        let audit_arch = crate::arch::native_audit();
         let mut p = vec![
             insn(BPF_LD_W_ABS, 0, 0, DATA_ARCH),
             insn(BPF_JEQ_K, 1, 0, audit_arch),

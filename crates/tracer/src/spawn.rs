@@ -265,6 +265,17 @@ pub(crate) fn exec_error(fd: libc::c_int) -> Option<std::io::Error> {
     (n == 4).then(|| std::io::Error::from_raw_os_error(e))
 }
 
+/// The error for a child that died before its exec: what it reported on
+/// the error pipe `fd` (which this closes), ENOEXEC when it said nothing.
+pub(crate) fn exec_failure(fd: libc::c_int, program: &str) -> crate::Error {
+    let source = exec_error(fd).unwrap_or_else(|| std::io::Error::from_raw_os_error(libc::ENOEXEC));
+    close(fd);
+    crate::Error::Exec {
+        program: program.to_string(),
+        source,
+    }
+}
+
 pub(crate) fn close(fd: libc::c_int) {
     // SAFETY: closing our own fd once.
     unsafe {

@@ -233,14 +233,7 @@ impl Module {
     /// -8 for Go's own TLS slot, or the PT_TLS/`runtime.tlsg` formula for
     /// binaries linked by a C linker (go-internals §4.1).
     pub fn g_tls_offset_amd64(&self) -> i64 {
-        match (self.tls, self.tlsg) {
-            (Some((vaddr, memsz, align)), Some(tlsg)) if align.is_power_of_two() => {
-                let pad = (0u64.wrapping_sub(vaddr).wrapping_sub(memsz)) & (align - 1);
-                let memsz = memsz.wrapping_add(pad);
-                (tlsg as i64).wrapping_sub(memsz as i64)
-            }
-            _ => -8,
-        }
+        gobin::runtime::layout::g_tls_offset_amd64(self.tls, self.tlsg)
     }
 
     /// Link-time address of the bytes at `file_offset`, for turning a
@@ -485,22 +478,19 @@ impl Symbolizer {
             reloads,
             ..ProcMaps::default()
         };
-        let Ok(text) = std::fs::read_to_string(format!("/proc/{pid}/maps")) else {
+        let Some(lines) = crate::proc::mappings(pid) else {
             return maps;
         };
-        for line in text.lines() {
-            let Some(m) = parse_maps_line(line) else {
-                continue;
-            };
+        for m in lines {
             if !m.exec || !m.path.starts_with('/') {
                 continue;
             }
-            let key = (m.path.to_string(), m.inode);
+            let key = (m.path, m.inode);
             let idx = match self.by_key.get(&key) {
                 Some(&i) => i,
                 None => {
                     let i = self.modules.len();
-                    self.modules.push(Module::open(Path::new(m.path)).ok());
+                    self.modules.push(Module::open(Path::new(&key.0)).ok());
                     self.by_key.insert(key, i);
                     i
                 }
@@ -524,56 +514,5 @@ impl Symbolizer {
         }
         maps.ranges.sort_by_key(|r| r.start);
         maps
-    }
-}
-
-/// One parsed line of /proc/PID/maps.
-struct MapsLine<'a> {
-    start: u64,
-    end: u64,
-    exec: bool,
-    offset: u64,
-    inode: u64,
-    path: &'a str,
-}
-
-fn parse_maps_line(line: &str) -> Option<MapsLine<'_>> {
-    let mut it = line.splitn(6, ' ');
-    let (start, end) = it.next()?.split_once('-')?;
-    let perms = it.next()?;
-    let offset = it.next()?;
-    let _dev = it.next()?;
-    let inode = it.next()?;
-    let path = it.next().unwrap_or("").trim_start();
-    Some(MapsLine {
-        start: u64::from_str_radix(start, 16).ok()?,
-        end: u64::from_str_radix(end, 16).ok()?,
-        exec: perms.as_bytes().get(2) == Some(&b'x'),
-        offset: u64::from_str_radix(offset, 16).ok()?,
-        inode: inode.parse().ok()?,
-        path,
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn maps_lines_parse() {
-        let l = parse_maps_line(
-            "555555554000-5555555d5000 r-xp 00001000 08:01 1234                       /usr/bin/x y",
-        )
-        .unwrap();
-        assert_eq!(l.start, 0x5555_5555_4000);
-        assert_eq!(l.end, 0x5555_555d_5000);
-        assert!(l.exec);
-        assert_eq!(l.offset, 0x1000);
-        assert_eq!(l.inode, 1234);
-        assert_eq!(l.path, "/usr/bin/x y");
-        let anon = parse_maps_line("7ffd0000-7ffd1000 rw-p 00000000 00:00 0 ").unwrap();
-        assert!(!anon.exec);
-        assert_eq!(anon.path, "");
-        assert!(parse_maps_line("garbage").is_none());
     }
 }

@@ -4,42 +4,6 @@
 
 use crate::Error;
 
-/// The instruction set a stop was made in, as reported by the kernel
-/// (`AUDIT_ARCH_*`), so one tracer binary can decode foreign-arch tracees.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Arch {
-    /// x86-64 (`AUDIT_ARCH_X86_64`).
-    X86_64,
-    /// 64-bit ARM (`AUDIT_ARCH_AARCH64`).
-    Aarch64,
-    /// 32-bit x86 (`AUDIT_ARCH_I386`), e.g. an `int 0x80` from a 64-bit process.
-    I386,
-    /// Anything else, with the raw `AUDIT_ARCH_*` value.
-    Other(u32),
-}
-
-impl Arch {
-    /// Maps the kernel's `AUDIT_ARCH_*` value.
-    pub fn from_audit(value: u32) -> Arch {
-        match value {
-            0xc000_003e => Arch::X86_64,
-            0xc000_00b7 => Arch::Aarch64,
-            0x4000_0003 => Arch::I386,
-            other => Arch::Other(other),
-        }
-    }
-
-    /// The architecture rabbithole itself was built for.
-    pub fn native() -> Arch {
-        if cfg!(target_arch = "aarch64") {
-            Arch::Aarch64
-        } else {
-            Arch::X86_64
-        }
-    }
-}
-
 /// x86-64 general registers, in the kernel's `user_regs_struct` order.
 #[allow(missing_docs)]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -146,6 +110,11 @@ pub trait Thread {
     /// read, which is less than `buf.len()` when the range runs into an
     /// unmapped page. Zero bytes read from a non-empty request is an error.
     fn read_memory(&self, addr: u64, buf: &mut [u8]) -> Result<usize, Error>;
+    /// The little-endian word at `addr`, when all eight bytes are readable.
+    fn read_u64(&self, addr: u64) -> Option<u64> {
+        let mut b = [0u8; 8];
+        (self.read_memory(addr, &mut b).ok()? == 8).then(|| u64::from_le_bytes(b))
+    }
     /// When the event happened on CLOCK_MONOTONIC ([`crate::clock::monotonic`]),
     /// for backends that timestamp events where they happen (eBPF, in the
     /// kernel); `None` means "now", the stop itself (ptrace).
@@ -159,5 +128,15 @@ pub trait Thread {
     /// always unwind.
     fn stack_key(&self) -> Option<u64> {
         None
+    }
+}
+
+/// A stopped thread's memory as the `syscalls` decoders read it: a read
+/// that fails counts as nothing read.
+pub struct ThreadMemory<'a>(pub &'a dyn Thread);
+
+impl syscalls::Memory for ThreadMemory<'_> {
+    fn read(&self, addr: u64, buf: &mut [u8]) -> usize {
+        self.0.read_memory(addr, buf).unwrap_or(0)
     }
 }

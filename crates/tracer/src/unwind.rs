@@ -21,7 +21,7 @@
 
 use crate::goroutine::{Current, GReader, Goroutine, Regs3, G_SYSCALL};
 use crate::symbolize::{PcKind, Special, Symbolizer};
-use crate::{Registers, Thread};
+use crate::{Arch, Registers, Thread};
 use model::Frame;
 
 /// Bytes of stack fetched at once from the stack pointer up. Most
@@ -115,8 +115,8 @@ impl<'a> StackMem<'a> {
             for (start, bytes) in &self.chunks {
                 if let Some(off) = addr.checked_sub(*start) {
                     let off = usize::try_from(off).ok()?;
-                    if let Some(w) = bytes.get(off..off.checked_add(8)?) {
-                        return Some(u64::from_le_bytes(w.try_into().ok()?));
+                    if let Some(w) = gobin::bytes::u64_le(bytes, off) {
+                        return Some(w);
                     }
                 }
             }
@@ -147,13 +147,6 @@ struct Step {
     /// The thread's own registers (the first step): a leaf may not have
     /// saved anything yet.
     innermost: bool,
-}
-
-/// Architecture of the walk.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Isa {
-    Amd64,
-    Arm64,
 }
 
 /// Unwinds stacks of threads in traced processes. Keeps the symbol cache
@@ -222,7 +215,7 @@ impl Unwinder {
         let current = self.current(thread, regs);
         let (isa, start) = match regs {
             Registers::X86_64(r) => (
-                Isa::Amd64,
+                Arch::Amd64,
                 Step {
                     pc: r.rip,
                     sp: r.rsp,
@@ -233,7 +226,7 @@ impl Unwinder {
                 },
             ),
             Registers::Aarch64(r) => (
-                Isa::Arm64,
+                Arch::Arm64,
                 Step {
                     pc: r.pc,
                     sp: r.sp,
@@ -276,7 +269,7 @@ impl Unwinder {
 
 struct Walk<'a, 'm> {
     pid: i32,
-    isa: Isa,
+    isa: Arch,
     symbols: &'a mut Symbolizer,
     mem: &'a mut StackMem<'m>,
     frames: Vec<Frame>,
@@ -423,7 +416,7 @@ impl Walk<'_, '_> {
                         if !on_system {
                             return Next::Stop(End::Lost);
                         }
-                        if *special == Special::Asmcgocall && self.isa == Isa::Amd64 {
+                        if *special == Special::Asmcgocall && self.isa == Arch::Amd64 {
                             // asmcgocall left (depth, old g) at the aligned
                             // g0 SP it called C with.
                             if let Some(s) = self.cgo_return(step) {
@@ -476,7 +469,7 @@ impl Walk<'_, '_> {
     /// The caller of a Go frame whose SP delta at the pc is `d`.
     fn go_caller(&mut self, step: Step, d: u64) -> Next {
         match self.isa {
-            Isa::Amd64 => {
+            Arch::Amd64 => {
                 let Some(ret_slot) = step.sp.checked_add(d) else {
                     return Next::Stop(End::Lost);
                 };
@@ -506,7 +499,8 @@ impl Walk<'_, '_> {
                     innermost: false,
                 })
             }
-            Isa::Arm64 => {
+            // Registers exist for two architectures only.
+            Arch::Arm64 | Arch::Other(_) => {
                 // The saved LR is at 0(RSP) once the frame is set up; a leaf
                 // or a function in its prologue still has it in LR.
                 let ret = match step.lr {
@@ -558,14 +552,14 @@ impl Walk<'_, '_> {
     fn native_caller(&mut self, step: Step) -> Option<Step> {
         if step.innermost {
             let ret = match (self.isa, step.lr) {
-                (Isa::Arm64, Some(lr)) => Some(lr),
+                (Arch::Arm64, Some(lr)) => Some(lr),
                 _ => self.mem.word(step.sp),
             };
             if let Some(ret) = ret {
                 if self.symbols.lookup(self.pid, ret, true).is_some() {
                     return Some(Step {
                         pc: ret,
-                        sp: step.sp + if self.isa == Isa::Amd64 { 8 } else { 0 },
+                        sp: step.sp + if self.isa == Arch::Amd64 { 8 } else { 0 },
                         bp: step.bp,
                         lr: None,
                         exact: false,

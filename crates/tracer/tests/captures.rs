@@ -1,14 +1,17 @@
-//! The eBPF capture table (`tracer::ebpf::capture`) against the decoders
-//! of the `syscalls` crate: under eBPF the decoders read only what the
-//! kernel copied, so every read a decoder makes must fall inside what the
-//! table lists for its syscall. Each decoder runs on synthetic arguments
-//! (a distinct address per pointer, large lengths, a small result) over a
-//! memory that records every read; a read outside the listed bytes would
-//! print as a bare address under eBPF where ptrace decodes it.
+//! The eBPF capture plan (`tracer::ebpf::capture::plan`) against the
+//! decoders of the `syscalls` crate: under eBPF the decoders read only what
+//! the kernel copied, so every read a decoder makes must fall inside what
+//! the plan copies for its syscall. The plan is derived from the reads each
+//! decoder declares, so this holds by construction when the declarations
+//! are right; the test checks the declarations against what the decoders
+//! actually do. Each decoder runs on synthetic arguments (a distinct
+//! address per pointer, large lengths, a small result) over a memory that
+//! records every read; a read outside the copied bytes would print as a
+//! bare address under eBPF where ptrace decodes it.
 
 use std::cell::RefCell;
 use syscalls::{Context, Entry, Memory, Options};
-use tracer::ebpf::capture::{self, Kind, Len};
+use tracer::ebpf::capture;
 
 /// Zero-filled memory that remembers what was read: NUL strings, NULL
 /// pointers and zeroed structs, so each decoder makes its direct reads.
@@ -32,26 +35,13 @@ const RET: i64 = 16;
 const SP: u64 = 0x7f00_0000;
 
 /// The byte ranges the kernel copies for `name`, as `[start, end)`.
-fn captured(name: &str, args: &[u64; 6], limit: u64) -> Vec<(u64, u64)> {
-    let len = |l: Len| match l {
-        Len::Arg(i) => args[usize::from(i)],
-        Len::Ret => RET as u64,
-    };
-    let cap = u64::from(capture::CAP_MAX);
-    capture::spec(name)
+fn captured(name: &str, args: &[u64; 6], limit: usize) -> Vec<(u64, u64)> {
+    capture::plan(name, limit)
+        .slots
         .iter()
-        .take(4)
-        .map(|&(i, kind)| {
-            let at = args[usize::from(i)];
-            let n = match kind {
-                Kind::Path => 4098,
-                Kind::CStr => limit + 2,
-                Kind::Data(l) => len(l).min(limit).min(cap),
-                Kind::Sized(l, scale) => len(l).saturating_mul(u64::from(scale)).min(cap),
-                Kind::Fixed(n) => u64::from(n).min(cap),
-                Kind::Argv => 8 * u64::from(capture::ARGV_PTRS),
-            };
-            (at, at + n)
+        .map(|slot| {
+            let at = args[usize::from(slot.arg)];
+            (at, at + slot.bytes(args, RET))
         })
         .collect()
 }
@@ -91,7 +81,7 @@ fn every_decoder_read_is_captured() {
             if info.name == "rt_sigreturn" {
                 continue;
             }
-            let ranges = captured(info.name, &args, opts.string_limit as u64);
+            let ranges = captured(info.name, &args, opts.string_limit);
             for &(addr, n) in mem.0.borrow().iter() {
                 let end = addr + n as u64;
                 if !ranges.iter().any(|&(s, e)| addr >= s && end <= e) {

@@ -65,6 +65,17 @@ const LFLAG: Xlat = Xlat::new(&[
     (0o200000, "EXTPROC"),
 ]);
 
+const OFLAG_BITS: Xlat = Xlat::new(&[
+    (0o1, "OPOST"),
+    (0o2, "OLCUC"),
+    (0o4, "ONLCR"),
+    (0o10, "OCRNL"),
+    (0o20, "ONOCR"),
+    (0o40, "ONLRET"),
+    (0o100, "OFILL"),
+    (0o200, "OFDEL"),
+]);
+
 fn oflag(v: u64) -> Arg {
     // The delay fields are enums inside the word; strace names each one.
     let mut names = Vec::new();
@@ -85,21 +96,7 @@ fn oflag(v: u64) -> Arg {
         }
         rest &= !mask;
     }
-    for (bit, n) in [
-        (0o1, "OPOST"),
-        (0o2, "OLCUC"),
-        (0o4, "ONLCR"),
-        (0o10, "OCRNL"),
-        (0o20, "ONOCR"),
-        (0o40, "ONLRET"),
-        (0o100, "OFILL"),
-        (0o200, "OFDEL"),
-    ] {
-        if rest & bit != 0 {
-            names.push(n.into());
-            rest &= !bit;
-        }
-    }
+    OFLAG_BITS.take_bits(&mut rest, &mut names);
     Arg::Flags { names, rest }
 }
 
@@ -107,6 +104,16 @@ const BAUD: &[&str] = &[
     "B0", "B50", "B75", "B110", "B134", "B150", "B200", "B300", "B600", "B1200", "B1800", "B2400",
     "B4800", "B9600", "B19200", "B38400",
 ];
+
+const CFLAG_BITS: Xlat = Xlat::new(&[
+    (0o100, "CSTOPB"),
+    (0o200, "CREAD"),
+    (0o400, "PARENB"),
+    (0o1000, "PARODD"),
+    (0o2000, "HUPCL"),
+    (0o4000, "CLOCAL"),
+    (0o20000000000, "CRTSCTS"),
+]);
 
 fn cflag(v: u64) -> Arg {
     let mut names = Vec::new();
@@ -117,20 +124,7 @@ fn cflag(v: u64) -> Arg {
     }
     names.push(["CS5", "CS6", "CS7", "CS8"][((v >> 4) & 3) as usize].into());
     let mut rest = v & !0o10017 & !0o60;
-    for (bit, n) in [
-        (0o100, "CSTOPB"),
-        (0o200, "CREAD"),
-        (0o400, "PARENB"),
-        (0o1000, "PARODD"),
-        (0o2000, "HUPCL"),
-        (0o4000, "CLOCAL"),
-        (0o20000000000, "CRTSCTS"),
-    ] {
-        if rest & bit != 0 {
-            names.push(n.into());
-            rest &= !bit;
-        }
-    }
+    CFLAG_BITS.take_bits(&mut rest, &mut names);
     Arg::Flags { names, rest }
 }
 

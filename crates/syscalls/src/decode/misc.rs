@@ -4,26 +4,30 @@ use std::borrow::Cow;
 
 use model::syscall::Arg;
 
-use super::{le_u32, le_u64, st, Dec, DecodeFn};
+use super::{le_u32, le_u64, st, Dec, Decoder};
 use crate::signal::signal_arg;
 use crate::xlat::Xlat;
 
-pub(super) fn decoder(name: &str) -> Option<DecodeFn> {
+pub(super) fn decoder(name: &str) -> Option<Decoder> {
+    use crate::reads::{Kind::*, Len::*, TIMESPEC};
     Some(match name {
-        "futex" => futex,
-        "nanosleep" => nanosleep,
-        "clock_nanosleep" => clock_nanosleep,
-        "clock_gettime" | "clock_getres" => clock_gettime,
-        "sched_getaffinity" => sched_getaffinity,
-        "uname" => uname,
-        "prlimit64" => prlimit64,
-        "arch_prctl" => arch_prctl,
-        "set_tid_address" => set_tid_address,
-        "set_robust_list" => set_robust_list,
-        "rseq" => rseq,
-        "getrandom" => getrandom,
-        "prctl" => prctl,
-        "sysinfo" => sysinfo,
+        "futex" => (futex, &[(3, Fixed(TIMESPEC))]),
+        "nanosleep" => (nanosleep, &[(0, Fixed(TIMESPEC)), (1, Fixed(TIMESPEC))]),
+        "clock_nanosleep" => (
+            clock_nanosleep,
+            &[(2, Fixed(TIMESPEC)), (3, Fixed(TIMESPEC))],
+        ),
+        "clock_gettime" | "clock_getres" => (clock_gettime, &[(1, Fixed(TIMESPEC))]),
+        "sched_getaffinity" => (sched_getaffinity, &[(2, Sized(Ret, 1))]),
+        "uname" => (uname, &[(0, Fixed(390))]),
+        "prlimit64" => (prlimit64, &[(2, Fixed(16)), (3, Fixed(16))]),
+        "arch_prctl" => (arch_prctl, &[(1, Fixed(8))]),
+        "set_tid_address" => (set_tid_address, &[]),
+        "set_robust_list" => (set_robust_list, &[]),
+        "rseq" => (rseq, &[]),
+        "getrandom" => (getrandom, &[(0, Data(Ret))]),
+        "prctl" => (prctl, &[(1, Fixed(16))]),
+        "sysinfo" => (sysinfo, &[(0, Fixed(112))]),
         _ => return None,
     })
 }

@@ -115,6 +115,10 @@ impl Pending {
 
 type DecodeFn = fn(&mut Dec<'_, '_>);
 
+/// A decoder and what it reads behind pointer arguments (see
+/// [`crate::reads`]): one row of a topic's table.
+type Decoder = (DecodeFn, &'static [crate::reads::Read]);
+
 /// How the return value prints on success.
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum RetStyle {
@@ -519,24 +523,18 @@ pub(crate) fn st(fields: Vec<(&'static str, Arg)>) -> Arg {
     )
 }
 
-/// Little-endian field readers over a struct's bytes; out-of-range reads
-/// give 0 so a short struct never panics.
+/// Little-endian fields of a struct read whole; out-of-range reads give 0
+/// so a short struct never panics (strace prints what it can).
 pub(crate) fn le_u16(b: &[u8], off: usize) -> u16 {
-    b.get(off..off + 2)
-        .map_or(0, |s| u16::from_le_bytes([s[0], s[1]]))
+    gobin::bytes::u16_le(b, off).unwrap_or(0)
 }
 
 pub(crate) fn le_u32(b: &[u8], off: usize) -> u32 {
-    b.get(off..off + 4)
-        .map_or(0, |s| u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
+    gobin::bytes::u32_le(b, off).unwrap_or(0)
 }
 
 pub(crate) fn le_u64(b: &[u8], off: usize) -> u64 {
-    b.get(off..off + 8).map_or(0, |s| {
-        let mut a = [0u8; 8];
-        a.copy_from_slice(s);
-        u64::from_le_bytes(a)
-    })
+    gobin::bytes::u64_le(b, off).unwrap_or(0)
 }
 
 /// The decoder for a syscall number, from a per-architecture array built
@@ -557,7 +555,7 @@ fn decoder_by_nr(arch: Arch, nr: u64) -> Option<DecodeFn> {
         let mut v = vec![None; t.len()];
         for s in t.iter() {
             if let Some(slot) = usize::try_from(s.nr).ok().and_then(|i| v.get_mut(i)) {
-                *slot = decoder_for(s.name);
+                *slot = decoder_for(s.name).map(|(f, _)| f);
             }
         }
         v
@@ -567,7 +565,7 @@ fn decoder_by_nr(arch: Arch, nr: u64) -> Option<DecodeFn> {
         .and_then(|i| by_nr.get(i).copied().flatten())
 }
 
-fn decoder_for(name: &str) -> Option<DecodeFn> {
+pub(crate) fn decoder_for(name: &str) -> Option<Decoder> {
     fs::decoder(name)
         .or_else(|| net::decoder(name))
         .or_else(|| vm::decoder(name))

@@ -2,23 +2,27 @@
 
 use model::syscall::Arg;
 
-use super::{le_u16, le_u32, le_u64, st, Dec, DecodeFn};
+use super::{le_u16, le_u32, le_u64, st, Dec, Decoder};
 use crate::xlat::Xlat;
 
-pub(super) fn decoder(name: &str) -> Option<DecodeFn> {
+pub(super) fn decoder(name: &str) -> Option<Decoder> {
+    use crate::reads::{Kind::*, Len::*, SOCKADDR};
     Some(match name {
-        "socket" => socket,
-        "connect" | "bind" => connect,
-        "accept" | "accept4" => accept,
-        "listen" => listen,
-        "getsockname" | "getpeername" => getsockname,
-        "setsockopt" => setsockopt,
-        "getsockopt" => getsockopt,
-        "sendto" => sendto,
-        "recvfrom" => recvfrom,
-        "sendmsg" => sendmsg,
-        "recvmsg" => recvmsg,
-        "shutdown" => shutdown,
+        "socket" => (socket, &[]),
+        "connect" | "bind" => (connect, &[(1, Sized(Arg(2), 1))]),
+        "accept" | "accept4" => (accept, &[(1, Fixed(SOCKADDR)), (2, ValueResult)]),
+        "listen" => (listen, &[]),
+        "getsockname" | "getpeername" => (getsockname, &[(1, Fixed(SOCKADDR)), (2, ValueResult)]),
+        "setsockopt" => (setsockopt, &[(3, Sized(Arg(4), 1))]),
+        "getsockopt" => (getsockopt, &[(3, Fixed(64)), (4, ValueResult)]),
+        "sendto" => (sendto, &[(1, Data(Arg(2))), (4, Sized(Arg(5), 1))]),
+        "recvfrom" => (
+            recvfrom,
+            &[(1, Data(Ret)), (4, Fixed(SOCKADDR)), (5, ValueResult)],
+        ),
+        "sendmsg" => (sendmsg, &[(1, Fixed(56))]),
+        "recvmsg" => (recvmsg, &[(1, Fixed(56))]),
+        "shutdown" => (shutdown, &[]),
         _ => return None,
     })
 }

@@ -2,20 +2,21 @@
 
 use model::syscall::Arg;
 
-use super::{le_u64, st, Dec, DecodeFn};
+use super::{le_u64, st, Dec, Decoder};
 use crate::signal::signal_arg;
 use crate::xlat::Xlat;
 
-pub(super) fn decoder(name: &str) -> Option<DecodeFn> {
+pub(super) fn decoder(name: &str) -> Option<Decoder> {
+    use crate::reads::{Kind::*, Len::*};
     Some(match name {
-        "clone" => clone,
-        "clone3" => clone3,
+        "clone" => (clone, &[(2, Fixed(4)), (3, Fixed(4))]),
+        "clone3" => (clone3, &[(0, Sized(Arg(1), 1))]),
         "fork" | "vfork" | "getpid" | "getppid" | "gettid" | "sched_yield" | "getuid"
-        | "geteuid" | "getgid" | "getegid" | "setsid" | "getpgrp" | "pause" => no_args,
-        "execve" => execve,
-        "execveat" => execveat,
-        "exit" | "exit_group" => exit,
-        "wait4" => wait4,
+        | "geteuid" | "getgid" | "getegid" | "setsid" | "getpgrp" | "pause" => (no_args, &[]),
+        "execve" => (execve, &[(0, Path), (1, Argv), (2, Argv)]),
+        "execveat" => (execveat, &[(1, Path), (2, Argv), (3, Argv)]),
+        "exit" | "exit_group" => (exit, &[]),
+        "wait4" => (wait4, &[(1, Fixed(4)), (3, Fixed(144))]),
         _ => return None,
     })
 }

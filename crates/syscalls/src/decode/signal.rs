@@ -2,18 +2,19 @@
 
 use model::syscall::Arg;
 
-use super::{le_u64, st, Dec, DecodeFn};
+use super::{le_u64, st, Dec, Decoder};
 use crate::signal::{signal_arg, sigset};
 use crate::xlat::Xlat;
 
-pub(super) fn decoder(name: &str) -> Option<DecodeFn> {
+pub(super) fn decoder(name: &str) -> Option<Decoder> {
+    use crate::reads::Kind::*;
     Some(match name {
-        "rt_sigaction" => rt_sigaction,
-        "rt_sigprocmask" => rt_sigprocmask,
-        "rt_sigreturn" => rt_sigreturn,
-        "sigaltstack" => sigaltstack,
-        "kill" | "tkill" => kill,
-        "tgkill" => tgkill,
+        "rt_sigaction" => (rt_sigaction, &[(1, Fixed(32)), (2, Fixed(32))]),
+        "rt_sigprocmask" => (rt_sigprocmask, &[(1, Fixed(8)), (2, Fixed(8))]),
+        "rt_sigreturn" => (rt_sigreturn, &[]),
+        "sigaltstack" => (sigaltstack, &[(0, Fixed(24)), (1, Fixed(24))]),
+        "kill" | "tkill" => (kill, &[]),
+        "tgkill" => (tgkill, &[]),
         _ => return None,
     })
 }

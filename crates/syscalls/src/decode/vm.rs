@@ -4,17 +4,18 @@ use std::borrow::Cow;
 
 use model::syscall::Arg;
 
-use super::{Dec, DecodeFn};
+use super::{Dec, Decoder};
 use crate::xlat::Xlat;
 
-pub(super) fn decoder(name: &str) -> Option<DecodeFn> {
+pub(super) fn decoder(name: &str) -> Option<Decoder> {
+    use crate::reads::{Kind::*, Len::*};
     Some(match name {
-        "mmap" => mmap,
-        "mprotect" | "pkey_mprotect" => mprotect,
-        "munmap" => munmap,
-        "brk" => brk,
-        "madvise" => madvise,
-        "mincore" => mincore,
+        "mmap" => (mmap, &[]),
+        "mprotect" | "pkey_mprotect" => (mprotect, &[]),
+        "munmap" => (munmap, &[]),
+        "brk" => (brk, &[]),
+        "madvise" => (madvise, &[]),
+        "mincore" => (mincore, &[(2, Data(Arg(1)))]),
         _ => return None,
     })
 }

@@ -5,6 +5,8 @@
 //! running kernel says what they are. Only what that needs is parsed:
 //! struct and union members, through anonymous members and typedefs.
 
+use gobin::bytes::u32_le;
+
 /// A parsed BTF blob.
 pub struct Btf {
     data: Vec<u8>,
@@ -31,11 +33,6 @@ const KIND_DECL_TAG: u32 = 17;
 const KIND_TYPE_TAG: u32 = 18;
 const KIND_ENUM64: u32 = 19;
 
-fn u32_at(b: &[u8], off: usize) -> Option<u32> {
-    b.get(off..off.checked_add(4)?)
-        .map(|s| u32::from_le_bytes(s.try_into().expect("4 bytes")))
-}
-
 impl Btf {
     /// Parses a BTF blob; `None` when it is not one (wrong magic,
     /// truncated sections).
@@ -43,11 +40,11 @@ impl Btf {
         if data.get(0..2)? != [0x9f, 0xeb] {
             return None;
         }
-        let hdr_len = u32_at(&data, 4)? as usize;
-        let type_off = u32_at(&data, 8)? as usize;
-        let type_len = u32_at(&data, 12)? as usize;
-        let str_off = u32_at(&data, 16)? as usize;
-        let str_len = u32_at(&data, 20)? as usize;
+        let hdr_len = u32_le(&data, 4)? as usize;
+        let type_off = u32_le(&data, 8)? as usize;
+        let type_len = u32_le(&data, 12)? as usize;
+        let str_off = u32_le(&data, 16)? as usize;
+        let str_len = u32_le(&data, 20)? as usize;
         let types_at = hdr_len.checked_add(type_off)?;
         let strs_at = hdr_len.checked_add(str_off)?;
         let types_end = types_at.checked_add(type_len)?;
@@ -58,7 +55,7 @@ impl Btf {
         let mut at = types_at;
         while at + 12 <= types_end {
             offsets.push(at);
-            let info = u32_at(&data, at + 4)?;
+            let info = u32_le(&data, at + 4)?;
             let vlen = (info & 0xffff) as usize;
             let extra = match (info >> 24) & 0x1f {
                 KIND_INT | KIND_VAR | KIND_DECL_TAG => 4,
@@ -95,9 +92,9 @@ impl Btf {
 
     fn ty(&self, id: u32) -> Option<(u32, u32, usize, u32)> {
         let at = *self.offsets.get((id as usize).checked_sub(1)?)?;
-        let name = u32_at(&self.data, at)?;
-        let info = u32_at(&self.data, at + 4)?;
-        let size_or_type = u32_at(&self.data, at + 8)?;
+        let name = u32_le(&self.data, at)?;
+        let info = u32_le(&self.data, at + 4)?;
+        let size_or_type = u32_le(&self.data, at + 8)?;
         let _ = self.types_at;
         Some((name, info, at, size_or_type))
     }
@@ -137,9 +134,9 @@ impl Btf {
         let kflag = info >> 31 == 1;
         for i in 0..(info & 0xffff) as usize {
             let m = at + 12 + 12 * i;
-            let name = u32_at(&self.data, m)?;
-            let ty = u32_at(&self.data, m + 4)?;
-            let bits = u32_at(&self.data, m + 8)?;
+            let name = u32_le(&self.data, m)?;
+            let ty = u32_le(&self.data, m + 4)?;
+            let bits = u32_le(&self.data, m + 8)?;
             let bits = if kflag { bits & 0xff_ffff } else { bits };
             if self.name(name) == field {
                 return Some((bits / 8, ty));

@@ -929,3 +929,55 @@ pub fn signal(m: &MapFds, s: &Settings) -> Result<Vec<Insn>, String> {
     epilogue(&mut a);
     a.finish()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn programs_assemble() {
+        let m = MapFds {
+            tgids: 3,
+            syscfg: 4,
+            scratch: 5,
+            events: 6,
+            stats: 7,
+            starts: 8,
+            words: 9,
+            known: 10,
+        };
+        for (depth, timing, follow) in [(0, false, true), (32, true, false)] {
+            let s = Settings {
+                stack_depth: depth,
+                g_bytes: 176,
+                timing,
+                follow,
+                str_cap: 34,
+                execve_nrs: [59, 322],
+                task_pid: 100,
+                task_exit_code: 200,
+                go: Some(GoOffsets {
+                    task_fsbase: 300,
+                    tls: -8,
+                    g_goid: 160,
+                    g_m: 48,
+                    g_sched_sp: 56,
+                    g_sched_bp: 104,
+                    m_curg: 192,
+                }),
+            };
+            for p in [
+                sys_enter(&m, &s),
+                sys_exit(&m, &s),
+                fork(&m, &s),
+                exit(&m, &s),
+                signal(&m, &s),
+            ] {
+                let p = p.unwrap();
+                // Far below the kernel's limit for privileged loaders (one
+                // million); a runaway generator shows here.
+                assert!(p.len() < 16384, "program of {} insns", p.len());
+            }
+        }
+    }
+}

@@ -2,6 +2,7 @@
 //! way that costs on the hot path (resuming with any signal number, including
 //! real-time ones that `nix::sys::signal::Signal` cannot represent).
 
+use super::last_errno;
 use crate::{Arch, Error, Registers, SignalInfo};
 
 pub(crate) const PTRACE_EVENT_FORK: i32 = 1;
@@ -11,6 +12,15 @@ pub(crate) const PTRACE_EVENT_EXEC: i32 = 4;
 pub(crate) const PTRACE_EVENT_EXIT: i32 = 6;
 pub(crate) const PTRACE_EVENT_SECCOMP: i32 = 7;
 pub(crate) const PTRACE_EVENT_STOP: i32 = 128;
+
+pub(crate) const O_TRACESYSGOOD: i32 = 0x01;
+pub(crate) const O_TRACEFORK: i32 = 0x02;
+pub(crate) const O_TRACEVFORK: i32 = 0x04;
+pub(crate) const O_TRACECLONE: i32 = 0x08;
+pub(crate) const O_TRACEEXEC: i32 = 0x10;
+pub(crate) const O_TRACEEXIT: i32 = 0x40;
+pub(crate) const O_TRACESECCOMP: i32 = 0x80;
+pub(crate) const O_EXITKILL: i32 = 0x0010_0000;
 
 pub(crate) const SYSCALL_INFO_ENTRY: u8 = 1;
 pub(crate) const SYSCALL_INFO_EXIT: u8 = 2;
@@ -31,7 +41,7 @@ pub(crate) struct SyscallInfo {
 
 impl SyscallInfo {
     pub fn arch(&self) -> Arch {
-        Arch::from_audit(self.arch)
+        crate::arch::from_audit(self.arch)
     }
     pub fn nr(&self) -> u64 {
         self.data[0]
@@ -46,10 +56,6 @@ impl SyscallInfo {
     pub fn is_error(&self) -> bool {
         self.data[1] & 0xff != 0
     }
-}
-
-fn last_errno() -> i32 {
-    std::io::Error::last_os_error().raw_os_error().unwrap_or(0)
 }
 
 /// Issues a ptrace request whose result is only success or an errno.
@@ -137,50 +143,21 @@ pub(crate) fn syscall_info(tid: i32, info: &mut SyscallInfo) -> Result<(), i32> 
 }
 
 pub(crate) fn signal_info(tid: i32) -> Result<SignalInfo, i32> {
-    // SAFETY: siginfo_t is plain data; all-zero is a valid value.
-    let mut si: libc::siginfo_t = unsafe { std::mem::zeroed() };
-    // SAFETY: PTRACE_GETSIGINFO writes one siginfo_t to `data`, a live local.
+    let mut raw = [0u8; 128];
+    // SAFETY: PTRACE_GETSIGINFO writes one 128-byte siginfo_t to `data`,
+    // a live local of that size (plain bytes, any content valid).
     let r = unsafe {
         libc::ptrace(
             libc::PTRACE_GETSIGINFO,
             tid,
             std::ptr::null_mut::<libc::c_void>(),
-            &mut si as *mut libc::siginfo_t as *mut libc::c_void,
+            raw.as_mut_ptr() as *mut libc::c_void,
         )
     };
     if r == -1 {
         return Err(last_errno());
     }
-    Ok(decode_siginfo(&si))
-}
-
-/// Reads the union members of a siginfo_t by their kernel offsets on 64-bit
-/// Linux (the union starts at byte 16), since libc exposes only some of them.
-fn decode_siginfo(si: &libc::siginfo_t) -> SignalInfo {
-    // SAFETY: siginfo_t is 128 bytes of plain data; viewing it as bytes is
-    // always valid.
-    let raw: &[u8; 128] = unsafe { &*(si as *const libc::siginfo_t as *const [u8; 128]) };
-    let i32_at = |o: usize| i32::from_ne_bytes([raw[o], raw[o + 1], raw[o + 2], raw[o + 3]]);
-    let u64_at = |o: usize| {
-        let mut b = [0u8; 8];
-        b.copy_from_slice(&raw[o..o + 8]);
-        u64::from_ne_bytes(b)
-    };
-    SignalInfo {
-        raw: *raw,
-        signo: si.si_signo,
-        errno: si.si_errno,
-        code: si.si_code,
-        pid: i32_at(16),
-        uid: i32_at(20) as u32,
-        status: i32_at(24),
-        utime: u64_at(32) as i64,
-        stime: u64_at(40) as i64,
-        addr: u64_at(16),
-        value: u64_at(24),
-        timer_id: i32_at(16),
-        overrun: i32_at(20),
-    }
+    Ok(SignalInfo::from_raw(raw))
 }
 
 /// The thread's general registers as the kernel lays them out
@@ -275,90 +252,5 @@ pub(crate) fn registers(tid: i32) -> Result<Registers, Error> {
             pc: regs.pc,
             pstate: regs.pstate,
         }))
-    }
-}
-
-/// Reads tracee memory with one `process_vm_readv`, stopping at the first
-/// unreadable page (the call returns a short count there).
-pub(crate) fn read_memory(pid: i32, addr: u64, buf: &mut [u8]) -> Result<usize, Error> {
-    if buf.is_empty() {
-        return Ok(0);
-    }
-    let local = [std::io::IoSliceMut::new(buf)];
-    let remote = [nix::sys::uio::RemoteIoVec {
-        base: addr as usize,
-        len: local[0].len(),
-    }];
-    match nix::sys::uio::process_vm_readv(nix::unistd::Pid::from_raw(pid), &mut { local }, &remote)
-    {
-        Ok(0) | Err(_) => Err(Error::Memory { addr }),
-        Ok(n) => Ok(n),
-    }
-}
-
-/// Raw `waitpid(-1, __WALL | __WNOTHREAD)` status (only this thread's
-/// tracees: ptrace requests must come from the tracing thread anyway), decoded by hand: nix's WaitStatus cannot
-/// carry real-time signal numbers and costs a conversion per stop.
-pub(crate) enum Wait {
-    Stopped { tid: i32, signal: i32, event: i32 },
-    Exited { tid: i32, code: i32 },
-    Killed { tid: i32, signal: i32, core: bool },
-    Interrupted,
-    NoChildren,
-}
-
-pub(crate) fn wait_any(only: Option<i32>) -> Result<Wait, Error> {
-    let mut status: libc::c_int = 0;
-    // SAFETY: waitpid writes one int to `status`, a live local.
-    let tid = unsafe {
-        libc::waitpid(
-            only.unwrap_or(-1),
-            &mut status,
-            libc::__WALL | libc::__WNOTHREAD,
-        )
-    };
-    if tid == -1 {
-        return match last_errno() {
-            libc::EINTR => Ok(Wait::Interrupted),
-            libc::ECHILD => Ok(Wait::NoChildren),
-            _ => Err(Error::os("waitpid")),
-        };
-    }
-    Ok(if libc::WIFSTOPPED(status) {
-        Wait::Stopped {
-            tid,
-            signal: libc::WSTOPSIG(status),
-            event: (status >> 16) & 0xffff,
-        }
-    } else if libc::WIFSIGNALED(status) {
-        Wait::Killed {
-            tid,
-            signal: libc::WTERMSIG(status),
-            core: libc::WCOREDUMP(status),
-        }
-    } else {
-        Wait::Exited {
-            tid,
-            code: libc::WEXITSTATUS(status),
-        }
-    })
-}
-
-/// Thread group id of `tid`, from /proc (needed only when a thread shows up
-/// before its creator's clone event names it).
-pub(crate) fn thread_group_of(tid: i32) -> Option<i32> {
-    let status = std::fs::read_to_string(format!("/proc/{tid}/status")).ok()?;
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("Tgid:"))
-        .and_then(|v| v.trim().parse().ok())
-}
-
-pub(crate) fn send_signal(pid: i32, signal: i32) -> Result<(), i32> {
-    // SAFETY: kill takes integers only.
-    if unsafe { libc::kill(pid, signal) } == -1 {
-        Err(last_errno())
-    } else {
-        Ok(())
     }
 }
