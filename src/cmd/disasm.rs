@@ -7,8 +7,8 @@
 
 use anyhow::Context as _;
 use disasm::listing::{self, Lines, Options};
-use disasm::symtab::{ObjFile, Sym, SymTab};
 use disasm::{Arch, Syntax};
+use gobin::symtab::{ObjFile, Sym, SymTab};
 use std::collections::HashMap;
 use std::io::{IsTerminal as _, Write as _};
 use std::path::PathBuf;
@@ -229,7 +229,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         gobin::MappedFile::open(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     let data = file.bytes();
     let obj = ObjFile::parse(data).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-    let arch = obj.arch.ok_or_else(|| {
+    let arch = disasm::Arch::from_model(obj.arch).ok_or_else(|| {
         anyhow::anyhow!(
             "{}: unsupported architecture (amd64 and arm64 only)",
             path.display()

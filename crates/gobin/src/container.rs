@@ -7,6 +7,7 @@
 //! searched in place in the file's relocation table, which is read only
 //! when a pointer is first read.
 
+use crate::bytes;
 use crate::Error;
 use model::{Arch, Format, Os};
 use object::elf;
@@ -125,17 +126,7 @@ impl<'data> Binary<'data> {
             object::BinaryFormat::MachO => Format::Macho,
             other => return Err(Error::Format(format!("unsupported container {other:?}"))),
         };
-        let arch = match file.architecture() {
-            object::Architecture::X86_64 => Arch::Amd64,
-            object::Architecture::Aarch64 => Arch::Arm64,
-            object::Architecture::I386 => Arch::Other("386"),
-            object::Architecture::Arm => Arch::Other("arm"),
-            object::Architecture::Riscv64 => Arch::Other("riscv64"),
-            object::Architecture::PowerPc64 => Arch::Other("ppc64"),
-            object::Architecture::S390x => Arch::Other("s390x"),
-            object::Architecture::LoongArch64 => Arch::Other("loong64"),
-            _ => Arch::Other("unknown"),
-        };
+        let arch = arch_of(file.architecture());
         let os = match format {
             Format::Elf => Os::Linux,
             Format::Macho => Os::Darwin,
@@ -456,8 +447,7 @@ impl<'data> Binary<'data> {
         if let Some(v) = self.relocs.value_at(addr) {
             return Some(v);
         }
-        let b = self.read_va(addr, 8)?;
-        Some(u64::from_le_bytes(b.try_into().ok()?))
+        bytes::u64_le(self.read_va(addr, 8)?, 0)
     }
 
     /// Addresses of the words the loader relocates to `target` (PIE): how
@@ -524,7 +514,7 @@ impl Relocs<'_> {
             .raw
             .get(i.checked_mul(RELA_SIZE)?..)?
             .get(..RELA_SIZE)?;
-        let word = |o: usize| u64::from_le_bytes(b[o..o + 8].try_into().unwrap_or([0; 8]));
+        let word = |o: usize| bytes::u64_le(b, o).unwrap_or(0);
         let r_type = (word(8) & 0xffff_ffff) as u32;
         let (x86, arm) = (elf::R_X86_64_RELATIVE.0, elf::R_AARCH64_RELATIVE.0);
         let relative = r_type == x86 || r_type == arm;
@@ -663,6 +653,21 @@ impl Relocs<'_> {
             }
         }
         out
+    }
+}
+
+/// The instruction set `object` names, as the model spells it.
+pub(crate) fn arch_of(arch: object::Architecture) -> Arch {
+    match arch {
+        object::Architecture::X86_64 => Arch::Amd64,
+        object::Architecture::Aarch64 => Arch::Arm64,
+        object::Architecture::I386 => Arch::Other("386"),
+        object::Architecture::Arm => Arch::Other("arm"),
+        object::Architecture::Riscv64 => Arch::Other("riscv64"),
+        object::Architecture::PowerPc64 => Arch::Other("ppc64"),
+        object::Architecture::S390x => Arch::Other("s390x"),
+        object::Architecture::LoongArch64 => Arch::Other("loong64"),
+        _ => Arch::Other("unknown"),
     }
 }
 

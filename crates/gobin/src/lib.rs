@@ -14,10 +14,12 @@ pub mod buildinfo;
 pub mod bytes;
 pub mod container;
 pub mod file;
+pub mod imports;
 pub mod moduledata;
 pub mod pclntab;
 pub mod report;
 pub mod runtime;
+pub mod symtab;
 pub mod version;
 
 pub use container::Binary;

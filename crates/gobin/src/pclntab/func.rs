@@ -2,7 +2,8 @@
 //! demand.
 
 use super::pcvalue::{value_at, PcValues};
-use super::{read_u32, read_word, Pclntab};
+use super::Pclntab;
+use crate::bytes;
 use serde::Serialize;
 
 /// FuncFlag bits (go-internals §1.9), stable since Go 1.17/1.18.
@@ -79,7 +80,7 @@ impl<'a> Func<'a> {
     ) -> Option<Self> {
         // The record must hold at least the fixed part.
         rec.get(..tab.fields.pcdata)?;
-        let nameoff = read_u32(rec, tab.fields.nameoff)?;
+        let nameoff = bytes::u32_le(rec, tab.fields.nameoff)?;
         let name = tab.name_at(nameoff).unwrap_or("?");
         Some(Func {
             tab,
@@ -92,7 +93,7 @@ impl<'a> Func<'a> {
     }
 
     fn u32_field(&self, off: usize) -> Option<u32> {
-        read_u32(self.rec, off)
+        bytes::u32_le(self.rec, off)
     }
 
     fn u8_field(&self, off: Option<usize>) -> Option<u8> {
@@ -312,10 +313,10 @@ impl<'a> Func<'a> {
         if f.funcdata_ptrs {
             let p = usize::from(self.tab.ptr_size);
             let base = after_pcdata.checked_add(p - 1)? / p * p;
-            let v = read_word(self.rec, base.checked_add(k as usize * p)?, p)?;
+            let v = bytes::word_le(self.rec, base.checked_add(k as usize * p)?, p)?;
             (v != 0).then_some(v)
         } else {
-            let v = read_u32(self.rec, after_pcdata.checked_add(k as usize * 4)?)?;
+            let v = bytes::u32_le(self.rec, after_pcdata.checked_add(k as usize * 4)?)?;
             if v == u32::MAX {
                 return None;
             }

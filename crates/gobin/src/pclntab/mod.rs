@@ -22,6 +22,7 @@ pub use gobinary::GoBinary;
 pub use inline::FrameRef;
 pub use locate::{find_magic, Source};
 
+use crate::bytes;
 use crate::version::GoVersion;
 use crate::Error;
 
@@ -272,27 +273,7 @@ struct PageIndex {
     first: Vec<u32>,
 }
 
-pub(crate) fn read_u32(b: &[u8], off: usize) -> Option<u32> {
-    let s = b.get(off..off.checked_add(4)?)?;
-    Some(u32::from_le_bytes(s.try_into().ok()?))
-}
-
-pub(crate) fn read_word(b: &[u8], off: usize, ptr: usize) -> Option<u64> {
-    if ptr == 4 {
-        return read_u32(b, off).map(u64::from);
-    }
-    let s = b.get(off..off.checked_add(8)?)?;
-    Some(u64::from_le_bytes(s.try_into().ok()?))
-}
-
-/// A NUL-terminated string at `off`, when it is valid UTF-8.
-pub(crate) fn cstr(b: &[u8], off: usize) -> Option<&str> {
-    let tail = b.get(off..)?;
-    let n = memchr::memchr(0, tail)?;
-    std::str::from_utf8(&tail[..n]).ok()
-}
-
-/// The NUL-terminated string at `off` of `table`, as [`cstr`] reads it;
+/// The NUL-terminated string at `off` of `table`, as [`bytes::cstr`] reads it;
 /// `whole` is `table` as a `str` when known valid.
 fn str_at<'d>(table: &'d [u8], whole: Option<&'d str>, off: usize) -> Option<&'d str> {
     match whole {
@@ -302,7 +283,7 @@ fn str_at<'d>(table: &'d [u8], whole: Option<&'d str>, off: usize) -> Option<&'d
             // between are valid UTF-8 on their own.
             w.get(off..off + n)
         }
-        None => cstr(table, off),
+        None => bytes::cstr(table, off),
     }
 }
 
@@ -316,7 +297,7 @@ impl<'data> Pclntab<'data> {
     /// section or segment); every offset is checked against it.
     pub fn parse(data: &'data [u8], addr: u64, ctx: Context<'data>) -> Result<Self, Error> {
         let bad = |m: &str| Error::Go(format!("pclntab: {m}"));
-        let magic = read_u32(data, 0).ok_or_else(|| bad("truncated header"))?;
+        let magic = bytes::u32_le(data, 0).ok_or_else(|| bad("truncated header"))?;
         let layout = Layout::from_magic(magic).ok_or_else(|| {
             if Layout::from_magic(magic.swap_bytes()).is_some() {
                 bad("big-endian tables are not supported")
@@ -333,7 +314,7 @@ impl<'data> Pclntab<'data> {
         }
         let p = usize::from(ptr);
         let word = |i: usize| -> Result<u64, Error> {
-            read_word(data, 8 + i * p, p).ok_or_else(|| bad("truncated header"))
+            bytes::word_le(data, 8 + i * p, p).ok_or_else(|| bad("truncated header"))
         };
         let as_off = |v: u64| -> Result<usize, Error> {
             usize::try_from(v)
@@ -378,9 +359,10 @@ impl<'data> Pclntab<'data> {
                     .checked_mul(p)
                     .and_then(|n| n.checked_add(8 + p))
                     .ok_or_else(|| bad("absurd function count"))?;
-                let filetab = read_u32(data, ft_end).ok_or_else(|| bad("truncated functab"))?;
+                let filetab =
+                    bytes::u32_le(data, ft_end).ok_or_else(|| bad("truncated functab"))?;
                 tab.filetab_v12 = as_off(u64::from(filetab))?;
-                tab.nfiles = read_u32(data, tab.filetab_v12).unwrap_or(0) as usize;
+                tab.nfiles = bytes::u32_le(data, tab.filetab_v12).unwrap_or(0) as usize;
                 // The functab of 1.2-1.15 starts right after nfunc and its
                 // funcoffs count from the table start.
                 tab.pclntable = data;
@@ -451,8 +433,8 @@ impl<'data> Pclntab<'data> {
             .functab_off
             .checked_add(i.checked_mul(self.entry_size())?)?;
         match self.layout {
-            Layout::V12 | Layout::V116 => read_word(self.pclntable, off, self.ptr_size.into()),
-            Layout::V118 | Layout::V120 => read_u32(self.pclntable, off).map(u64::from),
+            Layout::V12 | Layout::V116 => bytes::word_le(self.pclntable, off, self.ptr_size.into()),
+            Layout::V118 | Layout::V120 => bytes::u32_le(self.pclntable, off).map(u64::from),
         }
     }
 
@@ -464,9 +446,9 @@ impl<'data> Pclntab<'data> {
         let v = match self.layout {
             Layout::V12 | Layout::V116 => {
                 let p = usize::from(self.ptr_size);
-                read_word(self.pclntable, off + p, p)?
+                bytes::word_le(self.pclntable, off + p, p)?
             }
-            Layout::V118 | Layout::V120 => u64::from(read_u32(self.pclntable, off + 4)?),
+            Layout::V118 | Layout::V120 => u64::from(bytes::u32_le(self.pclntable, off + 4)?),
         };
         usize::try_from(v).ok()
     }
@@ -533,8 +515,8 @@ impl<'data> Pclntab<'data> {
                 .and_then(|o| self.pclntable.get(o..))
                 .ok_or_else(|| bad("function record outside the table"))?;
             let rec_entry = match self.layout {
-                Layout::V12 | Layout::V116 => read_word(rec, 0, self.ptr_size.into()),
-                Layout::V118 | Layout::V120 => read_u32(rec, 0).map(u64::from),
+                Layout::V12 | Layout::V116 => bytes::word_le(rec, 0, self.ptr_size.into()),
+                Layout::V118 | Layout::V120 => bytes::u32_le(rec, 0).map(u64::from),
             };
             if rec_entry != self.raw_entry(i) {
                 return Err(bad("functab and function records disagree"));
@@ -683,9 +665,9 @@ impl<'data> Pclntab<'data> {
         while lo < hi {
             let mid = lo + (hi - lo) / 2;
             let e = if narrow {
-                u64::from(read_u32(tab, mid * size)?)
+                u64::from(bytes::u32_le(tab, mid * size)?)
             } else {
-                read_word(tab, mid * size, p)?
+                bytes::word_le(tab, mid * size, p)?
             };
             if e <= raw {
                 lo = mid + 1;
@@ -732,12 +714,12 @@ impl<'data> Pclntab<'data> {
                 let slot = self
                     .filetab_v12
                     .checked_add(usize::try_from(fileno).ok()?.checked_mul(4)?)?;
-                let off = read_u32(self.data, slot)?;
-                cstr(self.data, off as usize)
+                let off = bytes::u32_le(self.data, slot)?;
+                bytes::cstr(self.data, off as usize)
             }
             _ => {
                 let idx = cu_offset?.checked_add(fileno)?;
-                let off = read_u32(self.cutab, usize::try_from(idx).ok()?.checked_mul(4)?)?;
+                let off = bytes::u32_le(self.cutab, usize::try_from(idx).ok()?.checked_mul(4)?)?;
                 if off == u32::MAX {
                     return None;
                 }

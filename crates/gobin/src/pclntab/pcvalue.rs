@@ -6,26 +6,7 @@
 //! no allocation: tables are short (one function each), and a cache would
 //! cost more memory than the walk costs time.
 
-/// Reads a uvarint of at most 5 bytes (32 bits), as Go writes them. `None`
-/// on truncation or on an over-long encoding.
-pub(crate) fn uvarint(data: &[u8], pos: &mut usize) -> Option<u32> {
-    // Most deltas fit one byte.
-    let b = *data.get(*pos)?;
-    if b < 0x80 {
-        *pos += 1;
-        return Some(u32::from(b));
-    }
-    let mut v: u32 = 0;
-    for shift in (0..35).step_by(7) {
-        let b = *data.get(*pos)?;
-        *pos += 1;
-        v |= u32::from(b & 0x7f).checked_shl(shift)?;
-        if b & 0x80 == 0 {
-            return Some(v);
-        }
-    }
-    None
-}
+use crate::bytes;
 
 /// A forward walk over one pc-value table, yielding `(start, end, value)`
 /// ranges: `value` holds for pcs in `[start, end)`.
@@ -57,13 +38,13 @@ impl Iterator for PcValues<'_> {
     type Item = (u64, u64, i32);
 
     fn next(&mut self) -> Option<Self::Item> {
-        let uv = uvarint(self.data, &mut self.pos)?;
+        let uv = bytes::uvarint32(self.data, &mut self.pos)?;
         if uv == 0 && !self.first {
             return None;
         }
         self.first = false;
         self.value = self.value.wrapping_add(zigzag(uv));
-        let pcdelta = uvarint(self.data, &mut self.pos)?;
+        let pcdelta = bytes::uvarint32(self.data, &mut self.pos)?;
         let start = self.pc;
         self.pc = self
             .pc
@@ -84,13 +65,13 @@ pub(crate) fn value_at(data: &[u8], entry: u64, quantum: u8, pc: u64) -> Option<
     let (mut pos, mut end, mut value) = (0usize, entry, -1i32);
     let mut first = true;
     loop {
-        let uv = uvarint(data, &mut pos)?;
+        let uv = bytes::uvarint32(data, &mut pos)?;
         if uv == 0 && !first {
             return None;
         }
         first = false;
         value = value.wrapping_add(zigzag(uv));
-        let pcdelta = uvarint(data, &mut pos)?;
+        let pcdelta = bytes::uvarint32(data, &mut pos)?;
         end = end.checked_add(u64::from(pcdelta) * quantum)?;
         if pc < end {
             return Some(value);
@@ -169,15 +150,5 @@ mod tests {
     fn truncated_and_overlong_varints_end_the_walk() {
         assert_eq!(PcValues::new(&[0x02], 0, 1).count(), 0);
         assert_eq!(PcValues::new(&[0x80, 0x80], 0, 1).count(), 0);
-        let mut pos = 0;
-        assert_eq!(
-            uvarint(&[0xff, 0xff, 0xff, 0xff, 0xff, 0x01], &mut pos),
-            None
-        );
-        let mut pos = 0;
-        assert_eq!(
-            uvarint(&[0xff, 0xff, 0xff, 0xff, 0x0f], &mut pos),
-            Some(u32::MAX)
-        );
     }
 }
