@@ -15,12 +15,14 @@ mod func;
 mod gobinary;
 mod inline;
 mod locate;
+mod parts;
 mod pcvalue;
 
 pub use func::{Abi, AbiEvidence, Func};
 pub use gobinary::GoBinary;
 pub use inline::FrameRef;
 pub use locate::{find_magic, Source};
+pub use parts::SubTables;
 
 use crate::bytes;
 use crate::version::GoVersion;
@@ -237,6 +239,8 @@ pub struct Pclntab<'data> {
     pctab: &'data [u8],
     /// functab followed by the `_func` records (funcoffs count from here).
     pclntable: &'data [u8],
+    /// Where the header's sub-tables lie (1.16+).
+    sub_tables: Option<SubTables>,
     /// Where the functab starts inside `pclntable` (after nfunc in V12).
     functab_off: usize,
     /// V12 only: offset of the file table from the table start.
@@ -343,6 +347,7 @@ impl<'data> Pclntab<'data> {
             filetab: &[],
             pctab: data,
             pclntable: data,
+            sub_tables: None,
             functab_off: 0,
             filetab_v12: 0,
             fields: FuncFields::new(layout, p, ctx.version, false),
@@ -393,12 +398,21 @@ impl<'data> Pclntab<'data> {
                         .min()
                         .unwrap_or(data.len())
                 };
-                let sub = |o: usize| &data[o..end_of(o)];
-                tab.funcnametab = sub(offs[0]);
-                tab.cutab = sub(offs[1]);
-                tab.filetab = sub(offs[2]);
-                tab.pctab = sub(offs[3]);
-                tab.pclntable = &data[offs[4]..];
+                let sub = |o: usize| o..end_of(o);
+                let parts = SubTables {
+                    header: 0..(8 + (k + 5) * p).min(data.len()),
+                    funcnames: sub(offs[0]),
+                    cutab: sub(offs[1]),
+                    filetab: sub(offs[2]),
+                    pctab: sub(offs[3]),
+                    functab: offs[4]..data.len(),
+                };
+                tab.funcnametab = &data[parts.funcnames.clone()];
+                tab.cutab = &data[parts.cutab.clone()];
+                tab.filetab = &data[parts.filetab.clone()];
+                tab.pctab = &data[parts.pctab.clone()];
+                tab.pclntable = &data[parts.functab.clone()];
+                tab.sub_tables = Some(parts);
             }
         }
         if matches!(layout, Layout::V118 | Layout::V120) {

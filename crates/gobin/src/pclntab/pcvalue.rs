@@ -17,6 +17,9 @@ pub(crate) struct PcValues<'a> {
     value: i32,
     first: bool,
     quantum: u64,
+    /// The terminator was read: the walk ended with the table, not by
+    /// running off the end of the bytes.
+    ended: bool,
 }
 
 impl<'a> PcValues<'a> {
@@ -30,6 +33,7 @@ impl<'a> PcValues<'a> {
             value: -1,
             first: true,
             quantum: u64::from(quantum.max(1)),
+            ended: false,
         }
     }
 }
@@ -40,6 +44,7 @@ impl Iterator for PcValues<'_> {
     fn next(&mut self) -> Option<Self::Item> {
         let uv = bytes::uvarint32(self.data, &mut self.pos)?;
         if uv == 0 && !self.first {
+            self.ended = true;
             return None;
         }
         self.first = false;
@@ -51,6 +56,18 @@ impl Iterator for PcValues<'_> {
             .checked_add(u64::from(pcdelta).checked_mul(self.quantum)?)?;
         Some((start, self.pc, self.value))
     }
+}
+
+/// Most pairs walked by [`extent`] (a function of 1 MB at one pair per
+/// byte; real tables have far fewer).
+const MAX_PAIRS: usize = 1 << 20;
+
+/// The bytes a whole table occupies (its terminator included) and the pc
+/// span it covers; `None` when it does not end.
+pub(crate) fn extent(data: &[u8], quantum: u8) -> Option<(usize, u64)> {
+    let mut walk = PcValues::new(data, 0, quantum);
+    let span = walk.by_ref().take(MAX_PAIRS).last().map_or(0, |r| r.1);
+    walk.ended.then_some((walk.pos, span))
 }
 
 /// The value at `pc`, or `None` when the table does not cover it (the
@@ -138,6 +155,15 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn extent_stops_at_terminator() {
+        // value +1 over 5 pcs, value +2 over 3 pcs, end.
+        let t = [2, 5, 4, 3, 0, 9];
+        assert_eq!(extent(&t, 1), Some((5, 8)));
+        assert_eq!(extent(&t, 4), Some((5, 32)));
+        assert_eq!(extent(&[2, 5], 1), None);
     }
 
     #[test]
