@@ -9,6 +9,7 @@
 //! ([`dataflow`]): the site's number register, then each caller's first
 //! argument (register or ABI0 stack slot), until a constant appears.
 #![deny(missing_docs)]
+#![forbid(unsafe_code)]
 
 pub mod compare;
 pub mod dataflow;
