@@ -23,9 +23,9 @@
 //!
 //! Every layout is read by `gobin` (the container's structures, the
 //! pclntab's parts, moduledata); this module only decides who owns what.
-//! [`report`] holds the report types, [`claims`] the claims and their
-//! resolution, [`container`] and [`go`] the claims of each level,
-//! [`owners`] the package and pool names, [`tally`] the sums.
+//! The files: `report.rs` holds the report types, `claims.rs` the claims
+//! and their resolution, `container.rs` and `go.rs` the claims of each
+//! level, `owners.rs` the package and pool names, `tally.rs` the sums.
 
 mod claims;
 mod container;

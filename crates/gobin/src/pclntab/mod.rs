@@ -4,7 +4,7 @@
 //! reads and checks the header and the functab, nothing else; a [`Func`]
 //! decodes its `_func` record and pc-value tables only when asked. The four
 //! layouts ([`Layout`]: Go 1.2, 1.16, 1.18, 1.20+) differ in a handful of
-//! offsets, kept together in [`FuncFields`] so the accessors stay one code
+//! offsets, kept together in `FuncFields` so the accessors stay one code
 //! path.
 //!
 //! [`GoBinary`] ties it to a [`crate::Binary`]: finds the table (section,
