@@ -219,3 +219,47 @@ fn mach_o<H: MachHeader>(h: &H, endian: H::Endian, data: &[u8]) -> FileLayout {
     out.symbol_table = symtab;
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::Binary;
+    use model::Format;
+
+    /// On every fixture: the header comes first, and the symbol table is
+    /// where the `.symtab` section says, or absent when stripped (ELF; a
+    /// stripped Mach-O keeps its imports in `LC_SYMTAB`).
+    #[test]
+    fn fixture_layouts() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/bin");
+        let mut checked = 0;
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let Ok(data) = std::fs::read(entry.path()) else {
+                continue;
+            };
+            let Ok(bin) = Binary::parse(&data) else {
+                continue;
+            };
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let layout = bin.layout();
+            let first = &layout.structures[0];
+            let (header, len) = match bin.format {
+                Format::Elf => ("ELF header", 64),
+                Format::Macho => ("Mach-O header", 32),
+            };
+            assert_eq!((first.name, first.offset, first.len), (header, 0, len));
+            let symtab = layout.symbol_table.as_ref();
+            match bin.format {
+                Format::Elf => assert_eq!(symtab.is_none(), name.ends_with("-stripped"), "{name}"),
+                Format::Macho => assert!(symtab.is_some(), "{name}"),
+            }
+            if let (Some(t), Some(s)) = (symtab, bin.section(".symtab")) {
+                assert_eq!(Some(t.offset), s.file_offset, "{name}");
+                assert_eq!(t.count * t.entry_size, s.file_size, "{name}");
+                let strtab = bin.section(".strtab").unwrap();
+                assert_eq!(Some(t.strings_offset), strtab.file_offset, "{name}");
+            }
+            checked += 1;
+        }
+        assert!(checked >= 20, "fixtures missing");
+    }
+}
