@@ -271,9 +271,9 @@ impl<'data> Binary<'data> {
                     writable: flags.0 & elf::PF_W.0 != 0,
                 }),
                 elf::PT_INTERP => {
-                    if let Ok(bytes) = ph.data(endian, self.data) {
-                        let s = bytes.split(|&b| b == 0).next().unwrap_or(&[]);
-                        self.interpreter = Some(String::from_utf8_lossy(s).into_owned());
+                    if let Ok(raw) = ph.data(endian, self.data) {
+                        let path = bytes::cstr_bytes(raw, 0).unwrap_or(raw);
+                        self.interpreter = Some(String::from_utf8_lossy(path).into_owned());
                     }
                 }
                 elf::PT_TLS => {
@@ -326,7 +326,7 @@ impl<'data> Binary<'data> {
                 let off = d.d_val(endian) as usize;
                 if let Some(name) = strings
                     .and_then(|s| s.get(off..))
-                    .and_then(|s| s.split(|&b| b == 0).next())
+                    .map(|s| bytes::cstr_bytes(s, 0).unwrap_or(s))
                 {
                     self.needed.push(String::from_utf8_lossy(name).into_owned());
                 }
