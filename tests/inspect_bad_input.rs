@@ -171,9 +171,9 @@ fn sweep(name: &str, seed: u64) -> (usize, usize) {
     let mut buf = data.clone();
     let mut offsets: Vec<usize> = (0..1024).step_by(3).collect();
     offsets.extend(
-        r.chunks_exact(4)
-            .take(600)
-            .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]) as usize % data.len()),
+        (0..600)
+            .filter_map(|i| gobin::bytes::u32_le(&r, 4 * i))
+            .map(|v| v as usize % data.len()),
     );
     for (i, &off) in offsets.iter().enumerate() {
         let v = match i % 4 {

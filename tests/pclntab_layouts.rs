@@ -392,6 +392,69 @@ fn go116_layout() {
     assert_eq!(helper.abi(), gobin::pclntab::Abi::Abi0);
 }
 
+/// The table's parts by byte range (what `size` attributes): the header's
+/// sub-tables, names, functab entries, records, pc-value tables and the
+/// compilation unit's files, each where the assembler put it.
+#[test]
+fn go116_parts_lie_where_they_were_written() {
+    let funcs = program(2);
+    let table = build_v116(&funcs);
+    let t = parse(&table, None);
+    let word = |i: usize| gobin::bytes::u64_le(&table, 8 * i).unwrap() as usize;
+    let parts = t.sub_tables().unwrap();
+    assert_eq!(parts.header, 0..64);
+    assert_eq!(parts.funcnames, word(3)..word(4));
+    assert_eq!(parts.cutab, word(4)..word(5));
+    assert_eq!(parts.filetab, word(5)..word(6));
+    assert_eq!(parts.pctab, word(6)..word(7));
+    assert_eq!(parts.functab, word(7)..table.len());
+
+    let names: Vec<_> = t.func_names().collect();
+    let named: Vec<&str> = names
+        .iter()
+        .map(|n| n.1)
+        .filter(|n| !n.is_empty())
+        .collect();
+    assert_eq!(named, ["main.main", "main.helper", "main.inner"]);
+    assert_eq!(
+        names[0].0,
+        parts.funcnames.start..parts.funcnames.start + 10
+    );
+    assert_eq!(names.last().unwrap().0.end, parts.funcnames.end);
+    assert!(names.windows(2).all(|w| w[0].0.end == w[1].0.start));
+
+    let functab = parts.functab.start;
+    for (i, (f, want)) in t.funcs().zip(&funcs).enumerate() {
+        assert_eq!(
+            t.functab_entry(i),
+            Some(functab + 16 * i..functab + 16 * (i + 1))
+        );
+        let funcoff = gobin::bytes::u64_le(&table, functab + 16 * i + 8).unwrap() as usize;
+        let record = f.record().unwrap();
+        assert_eq!(record.start, functab + funcoff);
+        assert_eq!(f.body_len(), Some(u64::from(want.size)));
+        let tables: Vec<u32> = f.pc_tables().collect();
+        assert_eq!(tables.len(), 3 + want.pcdata.len());
+        let pcsp = t.pc_table(tables[0]).unwrap();
+        assert_eq!(pcsp.start, parts.pctab.start + tables[0] as usize);
+        assert_eq!(pcsp.len(), want.pcsp.len());
+        assert_eq!(&table[pcsp], &want.pcsp[..]);
+        assert_eq!(
+            f.funcdata_addrs().count(),
+            usize::from(!want.inl.is_empty())
+        );
+        assert_eq!(f.cu_offset(), Some(0));
+    }
+    assert_eq!(t.pc_table(0), None);
+
+    let (run, files) = t.cu_files(0, None).unwrap();
+    assert_eq!(run, parts.cutab);
+    assert_eq!(files, [0, 1, 9]);
+    let main_go = t.file_name_bytes(1).unwrap();
+    assert_eq!(&table[main_go], b"main.go\0");
+    assert_eq!(t.cu_files(3, None), None);
+}
+
 #[test]
 fn inline_tree_loops_are_bounded() {
     // parentPc pointing back into the inlined range: the chain repeats.
@@ -436,7 +499,7 @@ fn absurd_counts_and_offsets_are_errors() {
 #[test]
 fn unsorted_functab_gives_a_partial_table_with_a_warning() {
     let mut table = build_v116(&program(2));
-    let pclntable = u64::from_le_bytes(table[56..64].try_into().unwrap()) as usize;
+    let pclntable = gobin::bytes::u64_le(&table, 56).unwrap() as usize;
     // End entry below the second function's entry.
     put_u64(&mut table, pclntable + 32, TEXT + 0x10);
     let t = Pclntab::parse(&table, TABLE_ADDR, Context::default()).unwrap();

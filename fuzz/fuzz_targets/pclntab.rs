@@ -9,9 +9,15 @@ fn exercise(t: &Pclntab<'_>, probes: &[u8]) {
     for f in t.funcs().take(64) {
         let _ = (f.name(), f.entry_position(), f.frame_size(), f.abi(), f.is_asm());
         let _ = f.frames(f.entry() + f.size() / 2);
+        let _ = (f.record(), f.body_len(), f.pc_tables().count());
+        let _ = f.funcdata_addrs().count();
+        for off in f.pc_tables() {
+            let _ = t.pc_table(off);
+        }
     }
-    for c in probes.chunks_exact(4).take(64) {
-        let off = u32::from_le_bytes([c[0], c[1], c[2], c[3]]);
+    let _ = t.func_names().take(64).count();
+    for i in 0..probes.len().min(256) / 4 {
+        let off = gobin::bytes::u32_le(probes, 4 * i).unwrap_or(0);
         let pc = 0x40_1000 + u64::from(off % 0x10_0000);
         let _ = t.frames_at(pc);
         if let Some(f) = t.func_at(pc) {

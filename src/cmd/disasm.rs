@@ -2,8 +2,8 @@
 //! GNU or Intel syntax, on stripped binaries too.
 
 use anyhow::{anyhow, Context as _};
-use disasm::symtab::ObjFile;
 use disasm::Syntax;
+use gobin::symtab::ObjFile;
 use render::disasm::{Listing, Options};
 use std::io::Write as _;
 use std::path::PathBuf;
@@ -39,8 +39,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     let name = args.binary.display().to_string();
     let file = super::open(&args.binary)?;
     let obj = ObjFile::parse(file.bytes()).map_err(|e| anyhow!("{name}: {e}"))?;
-    let arch = obj
-        .arch
+    let arch = disasm::Arch::from_model(obj.arch)
         .ok_or_else(|| anyhow!("{name}: unsupported architecture (amd64 and arm64 only)"))?;
     // Without a pclntab (not a Go binary) there are no file:line columns.
     let go = gobin::GoBinary::parse(file.bytes()).ok();

@@ -214,7 +214,7 @@ pub fn pc_relative(code: &[u8], base: u64, insts: &[Inst], k: usize) -> Option<P
             if (b[0] & 0xf8) != 0x48 || !matches!(b[1], 0x8b | 0x8d) || (b[2] & 0xc7) != 0x05 {
                 return None;
             }
-            let disp = i32::from_le_bytes(b[3..7].try_into().ok()?);
+            let disp = gobin::bytes::i32_le(b, 3)?;
             let addr = inst
                 .addr
                 .checked_add(u64::from(inst.len))?
@@ -226,7 +226,7 @@ pub fn pc_relative(code: &[u8], base: u64, insts: &[Inst], k: usize) -> Option<P
             })
         }
         disasm::Arch::Arm64 => {
-            let word = u32::from_le_bytes(code.get(off..off + 4)?.try_into().ok()?);
+            let word = gobin::bytes::u32_le(code, off)?;
             // LDR Xt, [Xn, #imm] (unsigned offset, 64-bit), or
             // ADD Xd, Xn, #imm (64-bit, unshifted).
             let load = word & 0xffc0_0000 == 0xf940_0000;
@@ -240,7 +240,7 @@ pub fn pc_relative(code: &[u8], base: u64, insts: &[Inst], k: usize) -> Option<P
             let word_at = |i: usize| -> Option<(u64, u32)> {
                 let inst = insts.get(i)?;
                 let off = usize::try_from(inst.addr.checked_sub(base)?).ok()?;
-                let w = u32::from_le_bytes(code.get(off..off + 4)?.try_into().ok()?);
+                let w = gobin::bytes::u32_le(code, off)?;
                 Some((inst.addr, w))
             };
             let (mut paddr, mut pw) = word_at(k.checked_sub(1)?)?;

@@ -2,8 +2,8 @@
 //! its direct calls, tail jumps, syscall instructions and calls into
 //! imported (libc) functions.
 
-use crate::imports::Stubs;
 use disasm::{Flow, Inst};
+use gobin::imports::Stubs;
 use gobin::pclntab::Abi;
 use gobin::GoBinary;
 use serde::Serialize;
@@ -111,8 +111,8 @@ pub struct Graph {
 impl Graph {
     /// Decodes every function of `go` and links the graph.
     pub fn build(go: &GoBinary<'_>) -> Graph {
-        let arch = crate::disasm_arch(go);
-        let stubs = Stubs::read(go);
+        let arch = disasm::Arch::from_model(go.bin.arch);
+        let stubs = Stubs::read(&go.bin);
         let mut nodes = Vec::with_capacity(go.pclntab.len());
         for f in go.pclntab.funcs() {
             nodes.push(Node {

@@ -9,11 +9,11 @@
 //! ([`dataflow`]): the site's number register, then each caller's first
 //! argument (register or ABI0 stack slot), until a constant appears.
 #![deny(missing_docs)]
+#![forbid(unsafe_code)]
 
 pub mod compare;
 pub mod dataflow;
 pub mod graph;
-pub mod imports;
 mod paths;
 pub mod size;
 
@@ -89,22 +89,13 @@ pub struct Analysis<'a, 'data> {
     arch: Option<disasm::Arch>,
 }
 
-/// The decoder architecture for a binary, if it is one we decode.
-pub(crate) fn disasm_arch(go: &GoBinary<'_>) -> Option<disasm::Arch> {
-    match go.bin.arch {
-        model::Arch::Amd64 => Some(disasm::Arch::Amd64),
-        model::Arch::Arm64 => Some(disasm::Arch::Arm64),
-        model::Arch::Other(_) => None,
-    }
-}
-
 impl<'a, 'data> Analysis<'a, 'data> {
     /// Builds the graph and classifies every site. Path counts start at
     /// function node `from`, else at `main.main` when the binary has one
     /// (see [`Self::count_paths_from`] to change it later).
     pub fn new(go: &'a GoBinary<'data>, from: Option<usize>) -> Analysis<'a, 'data> {
         let graph = Graph::build(go);
-        let arch = disasm_arch(go);
+        let arch = disasm::Arch::from_model(go.bin.arch);
         let mut an = Analysis {
             go,
             graph,

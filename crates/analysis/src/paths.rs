@@ -209,7 +209,7 @@ impl disasm::SymbolLookup for NodeSymbols<'_> {
 }
 
 fn instruction_at(go: &GoBinary<'_>, g: &Graph, pc: u64) -> Option<String> {
-    let arch = crate::disasm_arch(go)?;
+    let arch = disasm::Arch::from_model(go.bin.arch)?;
     let code = go.bin.read_va(pc, 16).or_else(|| go.bin.read_va(pc, 4))?;
     let inst = disasm::decode(arch, code, pc);
     Some(inst.to_string(disasm::Syntax::Go, &NodeSymbols(g)))

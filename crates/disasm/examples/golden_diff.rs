@@ -1,7 +1,8 @@
 //! Development aid: decode a fixture and compare the instruction column with
 //! a `go tool objdump` golden, by address. `cargo run -p disasm --example
 //! golden_diff -- BIN GOLDEN.gz [N]`.
-use disasm::{symtab::ObjFile, Arch, Syntax};
+use disasm::{Arch, Syntax};
+use gobin::symtab::ObjFile;
 use std::collections::HashMap;
 use std::io::Read;
 
@@ -14,15 +15,7 @@ fn main() {
         .unwrap();
     let n: usize = args.get(3).map_or(40, |s| s.parse().unwrap());
     let obj = ObjFile::parse(&data).unwrap();
-    let arch = if object::File::parse(&*data)
-        .map(|f| object::Object::architecture(&f))
-        .ok()
-        == Some(object::Architecture::Aarch64)
-    {
-        Arch::Arm64
-    } else {
-        Arch::Amd64
-    };
+    let arch = Arch::from_model(obj.arch).unwrap_or(Arch::Amd64);
     let mut want: HashMap<u64, (String, String)> = HashMap::new();
     for line in gz.lines() {
         if !line.starts_with("  ") {

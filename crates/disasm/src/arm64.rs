@@ -16,14 +16,13 @@ pub(crate) fn decode(code: &[u8], addr: u64) -> Inst {
         arch: crate::Arch::Arm64,
         raw: Raw::Bad,
     };
-    let Some(word) = code.get(..4) else {
+    let (Some(word), Some(raw)) = (code.get(..4), gobin::bytes::u32_le(code, 0)) else {
         return bad;
     };
     let mut reader = U8Reader::new(word);
     let Ok(mut ins) = InstDecoder::default().decode(&mut reader) else {
         return bad;
     };
-    let raw = u32::from_le_bytes([word[0], word[1], word[2], word[3]]);
     if ins.opcode == Opcode::MSR {
         if let Operand::Register(size, _) = ins.operands[1] {
             // The transfer register is the low five bits (31 = ZR).

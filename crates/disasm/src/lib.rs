@@ -11,14 +11,15 @@
 //! * [`Syntax::Intel`]: Intel syntax on amd64.
 //!
 //! Names come from the caller through [`SymbolLookup`], so this crate knows
-//! nothing about binaries: `gobin` (symbol table or pclntab) supplies them.
+//! nothing about binaries: `gobin` (its objdump-style [`gobin::symtab::SymTab`],
+//! or the pclntab) supplies them.
 //! Decoding never fails: bytes that do not decode become an instruction
 //! printed as `?` (as Go does) and the listing goes on.
 #![deny(missing_docs)]
+#![forbid(unsafe_code)]
 
 pub mod arm64;
 pub mod listing;
-pub mod symtab;
 mod text;
 pub mod x86;
 
@@ -31,6 +32,17 @@ pub enum Arch {
     Amd64,
     /// AArch64 (little endian).
     Arm64,
+}
+
+impl Arch {
+    /// The instruction set of a binary, when it is one this crate decodes.
+    pub fn from_model(arch: model::Arch) -> Option<Arch> {
+        match arch {
+            model::Arch::Amd64 => Some(Arch::Amd64),
+            model::Arch::Arm64 => Some(Arch::Arm64),
+            model::Arch::Other(_) => None,
+        }
+    }
 }
 
 /// Output syntax.
@@ -77,6 +89,16 @@ pub struct NoSymbols;
 impl SymbolLookup for NoSymbols {
     fn lookup(&self, _addr: u64) -> Option<(&str, u64)> {
         None
+    }
+}
+
+impl SymbolLookup for gobin::symtab::SymTab {
+    fn lookup(&self, addr: u64) -> Option<(&str, u64)> {
+        gobin::symtab::SymTab::lookup(self, addr)
+    }
+
+    fn nearest(&self, addr: u64) -> Option<(&str, u64)> {
+        gobin::symtab::SymTab::nearest(self, addr)
     }
 }
 

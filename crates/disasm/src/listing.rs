@@ -209,11 +209,12 @@ fn push_tabs(out: &mut String, mut n: usize) {
 pub fn hex_column(arch: crate::Arch, bytes: &[u8], out: &mut String) {
     match arch {
         crate::Arch::Arm64 if bytes.len().is_multiple_of(4) => {
-            for (k, w) in bytes.chunks_exact(4).enumerate() {
+            for k in 0..bytes.len() / 4 {
                 if k > 0 {
                     out.push(' ');
                 }
-                crate::text::hex_word(out, u32::from_le_bytes([w[0], w[1], w[2], w[3]]));
+                let word = gobin::bytes::u32_le(bytes, 4 * k).unwrap_or(0);
+                crate::text::hex_word(out, word);
             }
         }
         _ => crate::text::hex_bytes(out, bytes),

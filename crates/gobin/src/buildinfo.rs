@@ -8,6 +8,7 @@
 //! Before 1.13 there is no header; the `runtime.buildVersion` symbol still
 //! gives the version when the binary has a symbol table.
 
+use crate::bytes::{self, Endian};
 use crate::container::{Binary, Segment};
 use crate::Error;
 use serde::Serialize;
@@ -194,21 +195,8 @@ fn search(addr: u64, data: &[u8]) -> Option<(u64, &[u8])> {
 
 /// A uvarint length then that many bytes.
 fn read_varint_string(data: &[u8]) -> Option<(&[u8], &[u8])> {
-    let mut len: u64 = 0;
-    let mut shift = 0u32;
     let mut i = 0usize;
-    loop {
-        let b = *data.get(i)?;
-        i += 1;
-        if shift >= 64 {
-            return None;
-        }
-        len |= u64::from(b & 0x7f) << shift;
-        if b & 0x80 == 0 {
-            break;
-        }
-        shift += 7;
-    }
+    let len = bytes::uvarint(data, &mut i)?;
     let len = usize::try_from(len).ok()?;
     let end = i.checked_add(len)?;
     Some((data.get(i..end)?, data.get(end..)?))
@@ -228,11 +216,12 @@ impl<'a> PtrReader<'_, 'a> {
             return self.bin.read_ptr(addr);
         }
         let b = self.bin.read_va(addr, u64::from(self.size))?;
-        Some(match (self.size, self.big) {
-            (4, false) => u64::from(u32::from_le_bytes(b.try_into().ok()?)),
-            (4, true) => u64::from(u32::from_be_bytes(b.try_into().ok()?)),
-            _ => u64::from_be_bytes(b.try_into().ok()?),
-        })
+        let endian = if self.big {
+            Endian::Big
+        } else {
+            Endian::Little
+        };
+        bytes::uint(b, 0, usize::from(self.size), endian)
     }
 
     /// A Go string header `{data, len}` at `addr`.

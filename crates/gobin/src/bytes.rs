@@ -108,7 +108,7 @@ pub fn uvarint32(b: &[u8], pos: &mut usize) -> Option<u32> {
 /// is out of range or no NUL follows.
 pub fn cstr_bytes(b: &[u8], off: usize) -> Option<&[u8]> {
     let tail = b.get(off..)?;
-    let n = tail.iter().position(|&c| c == 0)?;
+    let n = memchr::memchr(0, tail)?;
     Some(&tail[..n])
 }
 
@@ -145,6 +145,16 @@ mod tests {
         );
         let mut pos = 0;
         assert_eq!(uvarint(&[0x80], &mut pos), None);
+        let mut pos = 0;
+        assert_eq!(
+            uvarint32(&[0xff, 0xff, 0xff, 0xff, 0xff, 0x01], &mut pos),
+            None
+        );
+        let mut pos = 0;
+        assert_eq!(
+            uvarint32(&[0xff, 0xff, 0xff, 0xff, 0x0f], &mut pos),
+            Some(u32::MAX)
+        );
     }
 
     #[test]

@@ -1,12 +1,23 @@
-//! Reading Go binaries: the container ([`container::Binary`] over ELF and
-//! Mach-O), and the Go structures inside it.
+//! Reading Go binaries: every byte layout the project reads from a file
+//! lives here.
+//!
+//! - [`MappedFile`]: a binary's bytes, memory-mapped.
+//! - [`container::Binary`]: an ELF or Mach-O image (via `object`):
+//!   sections, segments, symbols, imports, PIE relocations, and its
+//!   [`container::FileLayout`] (headers, load commands, symbol table).
+//! - [`symtab::ObjFile`]: the text section and symbols as `go tool objdump`
+//!   reads them; [`imports::Stubs`]: PLT entries and Mach-O stubs.
+//! - [`GoBinary`]: a `Binary` with its [`pclntab::Pclntab`] (functions,
+//!   pc-value tables, inline trees, and the table's parts by byte range),
+//!   [`moduledata::Moduledata`], [`buildinfo`] and [`version::GoVersion`].
+//! - [`runtime`]: what rabbithole knows about the Go runtime, per version.
 //!
 //! Everything works on borrowed bytes, usually a [`MappedFile`]; nothing
 //! here runs the binary or does I/O beyond opening and mapping the file.
 //! Fixed-width reads go through [`bytes`], the project's one reader.
 //!
 //! `unsafe` is denied here: the one exception is the `mmap` call in
-//! [`file`], which says why it is sound.
+//! [`mod@file`], which says why it is sound.
 #![deny(missing_docs)]
 #![deny(unsafe_code)]
 
@@ -14,10 +25,12 @@ pub mod buildinfo;
 pub mod bytes;
 pub mod container;
 pub mod file;
+pub mod imports;
 pub mod moduledata;
 pub mod pclntab;
 pub mod report;
 pub mod runtime;
+pub mod symtab;
 pub mod version;
 
 pub use container::Binary;

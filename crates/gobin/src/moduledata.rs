@@ -30,13 +30,27 @@ pub struct Moduledata {
     pub gofunc: Option<u64>,
     /// Text sections, when more than one (huge or externally linked text).
     pub text_sects: Vec<TextSect>,
+    /// `findfunctab`: the runtime's pc -> function bucket index (1.16+).
+    pub findfunctab: Option<u64>,
+    /// `types`..`etypes`: the type descriptors (1.16-1.26; 1.27 has a
+    /// `.go.type` section instead).
+    pub types: Option<(u64, u64)>,
 }
+
+/// Bytes of `findfunctab` per 4 KiB bucket of text (go-internals §2).
+const FINDFUNCTAB_BUCKET: u64 = 20;
+
+/// Leading words of moduledata read by [`Moduledata::pointers`]: past
+/// every pointer to a table.
+const POINTER_WORDS: u64 = 64;
 
 /// Field offsets (64-bit) for one moduledata layout.
 struct Fields {
     ftab_len: u64,
+    findfunctab: Option<u64>,
     minpc: u64,
     text: u64,
+    types: Option<u64>,
     gofunc: Option<u64>,
     textsectmap: u64,
 }
@@ -48,22 +62,28 @@ fn fields(layout: Layout, version: Option<GoVersion>, bin: &Binary<'_>, addr: u6
     match layout {
         Layout::V12 => Fields {
             ftab_len: 32,
+            findfunctab: None,
             minpc: 80,
             text: 96,
+            types: None,
             gofunc: None,
             textsectmap: 216,
         },
         Layout::V116 => Fields {
             ftab_len: 136,
+            findfunctab: Some(152),
             minpc: 160,
             text: 176,
+            types: Some(280),
             gofunc: None,
             textsectmap: 296,
         },
         Layout::V118 => Fields {
             ftab_len: 136,
+            findfunctab: Some(152),
             minpc: 160,
             text: 176,
+            types: Some(280),
             gofunc: Some(304),
             textsectmap: 312,
         },
@@ -81,16 +101,20 @@ fn fields(layout: Layout, version: Option<GoVersion>, bin: &Binary<'_>, addr: u6
             if go127 {
                 Fields {
                     ftab_len: 136,
+                    findfunctab: Some(152),
                     minpc: 160,
                     text: 176,
+                    types: None,
                     gofunc: Some(344),
                     textsectmap: 360,
                 }
             } else {
                 Fields {
                     ftab_len: 136,
+                    findfunctab: Some(152),
                     minpc: 160,
                     text: 176,
+                    types: Some(296),
                     gofunc: Some(320),
                     textsectmap: 328,
                 }
@@ -156,6 +180,11 @@ impl Moduledata {
                 }
             }
         }
+        let findfunctab = f.findfunctab.and_then(word).filter(|&a| a != 0);
+        let types = f
+            .types
+            .and_then(|o| Some((word(o)?, word(o + 8)?)))
+            .filter(|&(t, e)| t < e && e - t < 1 << 32 && bin.read_va(t, e - t).is_some());
         Some(Moduledata {
             addr,
             pclntab,
@@ -165,7 +194,25 @@ impl Moduledata {
             maxpc,
             gofunc,
             text_sects,
+            findfunctab,
+            types,
         })
+    }
+
+    /// Bytes of `findfunctab`: one bucket per 4 KiB of text.
+    pub fn findfunctab_len(&self) -> u64 {
+        let buckets = self.maxpc.saturating_sub(self.minpc).div_ceil(4096);
+        buckets.saturating_mul(FINDFUNCTAB_BUCKET)
+    }
+
+    /// The moduledata's leading pointer-sized words, relocated: among them
+    /// is every table the runtime points at (gcdata, gcbss, findfunctab,
+    /// types, the pclntab), so the end of one blob of data is at most the
+    /// nearest of these above it.
+    pub fn pointers(&self, bin: &Binary<'_>) -> Vec<u64> {
+        (0..POINTER_WORDS)
+            .filter_map(|i| bin.read_ptr(self.addr.checked_add(8 * i)?))
+            .collect()
     }
 
     /// Finds the moduledata of a pclntab: the `.go.module`/`__go_module`

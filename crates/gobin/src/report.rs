@@ -4,6 +4,7 @@
 //! alone; nothing is executed.
 
 use crate::buildinfo::{self, BuildInfo};
+use crate::bytes;
 use crate::container::{self, Binary, Import, Section};
 use crate::{Error, GoBinary};
 use model::{Arch, Format, Os};
@@ -358,7 +359,7 @@ fn trap_in(bin: &Binary<'_>, f: &FuncRange) -> Option<u64> {
             .map(|i| f.entry + i as u64),
         Arch::Arm64 => code
             .chunks_exact(4)
-            .position(|w| is_svc(u32::from_le_bytes([w[0], w[1], w[2], w[3]])))
+            .position(|w| bytes::u32_le(w, 0).is_some_and(is_svc))
             .map(|i| f.entry + 4 * i as u64),
         _ => None,
     }
@@ -377,7 +378,7 @@ fn svc_sites(bin: &Binary<'_>) -> Vec<u64> {
             continue;
         };
         for (i, w) in d.chunks_exact(4).enumerate() {
-            if is_svc(u32::from_le_bytes([w[0], w[1], w[2], w[3]])) {
+            if bytes::u32_le(w, 0).is_some_and(is_svc) {
                 out.push(s.addr.wrapping_add(4 * i as u64));
             }
         }

@@ -4,6 +4,7 @@
 //! - [`Frame`]: one logical stack or inline frame, as `addr2line`, the
 //!   unwinder and `path` report it.
 #![deny(missing_docs)]
+#![forbid(unsafe_code)]
 
 pub mod path;
 pub mod syscall;

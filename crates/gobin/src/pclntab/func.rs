@@ -1,14 +1,19 @@
 //! One function of the table: its `_func` record, decoded field by field on
 //! demand.
 
-use super::pcvalue::{value_at, PcValues};
-use super::{read_u32, read_word, Pclntab};
+use super::pcvalue::{extent, value_at, PcValues};
+use super::Pclntab;
+use crate::bytes;
 use serde::Serialize;
+use std::ops::Range;
 
 /// FuncFlag bits (go-internals §1.9), stable since Go 1.17/1.18.
 const FLAG_TOP_FRAME: u8 = 0x1;
 const FLAG_SP_WRITE: u8 = 0x2;
 const FLAG_ASM: u8 = 0x4;
+
+/// Most pcdata tables a sane record has.
+const MAX_PCDATA: usize = 1 << 10;
 
 /// `args` value meaning "unknown" (some assembly functions).
 const ARGS_SIZE_UNKNOWN: i32 = i32::MIN;
@@ -79,7 +84,7 @@ impl<'a> Func<'a> {
     ) -> Option<Self> {
         // The record must hold at least the fixed part.
         rec.get(..tab.fields.pcdata)?;
-        let nameoff = read_u32(rec, tab.fields.nameoff)?;
+        let nameoff = bytes::u32_le(rec, tab.fields.nameoff)?;
         let name = tab.name_at(nameoff).unwrap_or("?");
         Some(Func {
             tab,
@@ -92,7 +97,7 @@ impl<'a> Func<'a> {
     }
 
     fn u32_field(&self, off: usize) -> Option<u32> {
-        read_u32(self.rec, off)
+        bytes::u32_le(self.rec, off)
     }
 
     fn u8_field(&self, off: Option<usize>) -> Option<u8> {
@@ -166,7 +171,7 @@ impl<'a> Func<'a> {
     }
 
     /// The cutab base of this function's compilation unit (1.16+).
-    fn cu_offset(&self) -> Option<u32> {
+    pub fn cu_offset(&self) -> Option<u32> {
         self.u32_field(self.tab.fields.cu_offset?)
             .filter(|&v| v != u32::MAX)
     }
@@ -312,15 +317,60 @@ impl<'a> Func<'a> {
         if f.funcdata_ptrs {
             let p = usize::from(self.tab.ptr_size);
             let base = after_pcdata.checked_add(p - 1)? / p * p;
-            let v = read_word(self.rec, base.checked_add(k as usize * p)?, p)?;
+            let v = bytes::word_le(self.rec, base.checked_add(k as usize * p)?, p)?;
             (v != 0).then_some(v)
         } else {
-            let v = read_u32(self.rec, after_pcdata.checked_add(k as usize * 4)?)?;
+            let v = bytes::u32_le(self.rec, after_pcdata.checked_add(k as usize * 4)?)?;
             if v == u32::MAX {
                 return None;
             }
             self.tab.gofunc?.checked_add(u64::from(v))
         }
+    }
+
+    /// The bytes of its `_func` record (fixed part, pcdata offsets and
+    /// funcdata slots) as a range from the table's start; `None` when the
+    /// record runs past the table or claims an absurd pcdata count.
+    pub fn record(&self) -> Option<Range<usize>> {
+        let f = &self.tab.fields;
+        let npcdata = usize::try_from(self.npcdata())
+            .ok()
+            .filter(|&n| n <= MAX_PCDATA)?;
+        let after_pcdata = f.pcdata + 4 * npcdata;
+        let nfuncdata = self.nfuncdata() as usize;
+        let len = if f.funcdata_ptrs {
+            let p = usize::from(self.tab.ptr_size);
+            after_pcdata.div_ceil(p) * p + nfuncdata * p
+        } else {
+            after_pcdata + 4 * nfuncdata
+        };
+        self.rec.get(..len)?;
+        let start = self.tab.record_start(self.index)?;
+        Some(start..start + len)
+    }
+
+    /// Offsets in pctab of its pc-value tables (pcsp, pcfile, pcln, then
+    /// each pcdata table), absent ones left out.
+    pub fn pc_tables(&self) -> impl Iterator<Item = u32> + '_ {
+        let f = &self.tab.fields;
+        let pcdata = (0..self.npcdata() as usize).map(|k| f.pcdata + 4 * k);
+        [f.pcsp, f.pcfile, f.pcln]
+            .into_iter()
+            .chain(pcdata)
+            .filter_map(|field| self.u32_field(field))
+            .filter(|&off| off != 0)
+    }
+
+    /// Bytes of code its pcsp table covers: the body, without the
+    /// alignment fill up to the next function.
+    pub fn body_len(&self) -> Option<u64> {
+        let table = self.pctab(self.tab.fields.pcsp)?;
+        extent(table, self.tab.quantum).map(|(_, span)| span)
+    }
+
+    /// Addresses of its funcdata (pointer maps, inline tree...).
+    pub fn funcdata_addrs(&self) -> impl Iterator<Item = u64> + '_ {
+        (0..self.nfuncdata()).filter_map(|k| self.funcdata(k))
     }
 
     /// Assembled from a `.s` file: the Asm flag (Go 1.18+), or the file.

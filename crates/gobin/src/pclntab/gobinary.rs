@@ -2,7 +2,8 @@
 //! for every command that names functions.
 
 use super::locate::{self, Source};
-use super::{read_u32, read_word, Abi, AbiEvidence, Context, Func, Image, Layout, Pclntab};
+use super::{Abi, AbiEvidence, Context, Func, Image, Layout, Pclntab};
+use crate::bytes;
 use crate::container::Binary;
 use crate::moduledata::Moduledata;
 use crate::version::GoVersion;
@@ -36,11 +37,11 @@ impl<'data> GoBinary<'data> {
     pub fn from_binary(bin: Binary<'data>) -> Result<Self, Error> {
         let found = locate::find(&bin)
             .ok_or_else(|| Error::Go("no Go pclntab found (not a Go binary?)".into()))?;
-        let magic = read_u32(found.data, 0).unwrap_or(0);
+        let magic = bytes::u32_le(found.data, 0).unwrap_or(0);
         let layout = Layout::from_magic(magic)
             .ok_or_else(|| Error::Go(format!("pclntab: unknown magic {magic:#010x}")))?;
         let ptr = found.data.get(7).copied().unwrap_or(8);
-        let nfunc = read_word(found.data, 8, usize::from(ptr)).unwrap_or(0);
+        let nfunc = bytes::word_le(found.data, 8, usize::from(ptr)).unwrap_or(0);
         let version = exact_version(&bin).or_else(|| GoVersion::from_pclntab_magic(magic));
         let mut warnings = Vec::new();
         let moduledata = if ptr == 8 {
@@ -127,7 +128,7 @@ fn text_fallback(
         return Some(s.addr);
     }
     let ptr = usize::from(table.get(7).copied().unwrap_or(8));
-    if let Some(t) = read_word(table, 8 + 2 * ptr, ptr).filter(|&t| t != 0) {
+    if let Some(t) = bytes::word_le(table, 8 + 2 * ptr, ptr).filter(|&t| t != 0) {
         return Some(t);
     }
     let sect = bin

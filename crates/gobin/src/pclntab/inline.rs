@@ -1,7 +1,8 @@
 //! Inlined frames: FUNCDATA_InlTree + PCDATA_InlTreeIndex (go-internals
 //! §1.8), expanded innermost first like `llvm-symbolizer --inlining`.
 
-use super::{read_u32, Func, InlFormat, Pclntab};
+use super::{Func, InlFormat, Pclntab};
+use crate::bytes;
 use model::Frame;
 
 /// Deepest inline chain followed. Real chains are a handful of calls deep;
@@ -28,24 +29,24 @@ impl<'a> Func<'a> {
         };
         let addr = tree.checked_add(u64::try_from(ix).ok()?.checked_mul(size)?)?;
         let b = tab.image.read(addr, size as usize)?;
-        let i32_at = |o: usize| read_u32(b, o).map(|v| v as i32);
+        let i32_at = |o: usize| bytes::u32_le(b, o).map(|v| v as i32);
         Some(match fmt {
             InlFormat::Go120 => InlinedCall {
-                name_off: read_u32(b, 4)?,
-                parent_pc: Some(read_u32(b, 8)?),
+                name_off: bytes::u32_le(b, 4)?,
+                parent_pc: Some(bytes::u32_le(b, 8)?),
                 parent: -1,
                 file: -1,
                 line: 0,
             },
             InlFormat::Go112 => InlinedCall {
-                name_off: read_u32(b, 12)?,
-                parent_pc: Some(read_u32(b, 16)?),
-                parent: i32::from(i16::from_le_bytes([b[0], b[1]])),
+                name_off: bytes::u32_le(b, 12)?,
+                parent_pc: Some(bytes::u32_le(b, 16)?),
+                parent: i32::from(bytes::u16_le(b, 0)? as i16),
                 file: i32_at(4)?,
                 line: i32_at(8)?,
             },
             InlFormat::Go19 => InlinedCall {
-                name_off: read_u32(b, 12)?,
+                name_off: bytes::u32_le(b, 12)?,
                 parent_pc: None,
                 parent: i32_at(0)?,
                 file: i32_at(4)?,

@@ -1,7 +1,8 @@
 //! Finding the pclntab in a container (go-internals §1.11): by section
 //! name, by symbol, through moduledata, or by a validated magic scan.
 
-use super::{read_u32, Context, Layout, Pclntab};
+use super::{Context, Layout, Pclntab};
+use crate::bytes;
 use crate::container::Binary;
 
 /// Where the table was found, for reports and warnings.
@@ -37,7 +38,9 @@ pub fn find_magic(data: &[u8]) -> impl Iterator<Item = usize> + '_ {
     (0..data.len().saturating_sub(7))
         .step_by(4)
         .filter(move |&off| {
-            read_u32(data, off).and_then(Layout::from_magic).is_some()
+            bytes::u32_le(data, off)
+                .and_then(Layout::from_magic)
+                .is_some()
                 && matches!(data.get(off + 4..off + 8), Some(&[0, 0, 1 | 2 | 4, 4 | 8]))
         })
 }

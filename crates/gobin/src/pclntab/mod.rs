@@ -4,7 +4,7 @@
 //! reads and checks the header and the functab, nothing else; a [`Func`]
 //! decodes its `_func` record and pc-value tables only when asked. The four
 //! layouts ([`Layout`]: Go 1.2, 1.16, 1.18, 1.20+) differ in a handful of
-//! offsets, kept together in [`FuncFields`] so the accessors stay one code
+//! offsets, kept together in `FuncFields` so the accessors stay one code
 //! path.
 //!
 //! [`GoBinary`] ties it to a [`crate::Binary`]: finds the table (section,
@@ -15,13 +15,16 @@ mod func;
 mod gobinary;
 mod inline;
 mod locate;
+mod parts;
 mod pcvalue;
 
 pub use func::{Abi, AbiEvidence, Func};
 pub use gobinary::GoBinary;
 pub use inline::FrameRef;
 pub use locate::{find_magic, Source};
+pub use parts::SubTables;
 
+use crate::bytes;
 use crate::version::GoVersion;
 use crate::Error;
 
@@ -236,6 +239,8 @@ pub struct Pclntab<'data> {
     pctab: &'data [u8],
     /// functab followed by the `_func` records (funcoffs count from here).
     pclntable: &'data [u8],
+    /// Where the header's sub-tables lie (1.16+).
+    sub_tables: Option<SubTables>,
     /// Where the functab starts inside `pclntable` (after nfunc in V12).
     functab_off: usize,
     /// V12 only: offset of the file table from the table start.
@@ -272,27 +277,7 @@ struct PageIndex {
     first: Vec<u32>,
 }
 
-pub(crate) fn read_u32(b: &[u8], off: usize) -> Option<u32> {
-    let s = b.get(off..off.checked_add(4)?)?;
-    Some(u32::from_le_bytes(s.try_into().ok()?))
-}
-
-pub(crate) fn read_word(b: &[u8], off: usize, ptr: usize) -> Option<u64> {
-    if ptr == 4 {
-        return read_u32(b, off).map(u64::from);
-    }
-    let s = b.get(off..off.checked_add(8)?)?;
-    Some(u64::from_le_bytes(s.try_into().ok()?))
-}
-
-/// A NUL-terminated string at `off`, when it is valid UTF-8.
-pub(crate) fn cstr(b: &[u8], off: usize) -> Option<&str> {
-    let tail = b.get(off..)?;
-    let n = memchr::memchr(0, tail)?;
-    std::str::from_utf8(&tail[..n]).ok()
-}
-
-/// The NUL-terminated string at `off` of `table`, as [`cstr`] reads it;
+/// The NUL-terminated string at `off` of `table`, as [`bytes::cstr`] reads it;
 /// `whole` is `table` as a `str` when known valid.
 fn str_at<'d>(table: &'d [u8], whole: Option<&'d str>, off: usize) -> Option<&'d str> {
     match whole {
@@ -302,7 +287,7 @@ fn str_at<'d>(table: &'d [u8], whole: Option<&'d str>, off: usize) -> Option<&'d
             // between are valid UTF-8 on their own.
             w.get(off..off + n)
         }
-        None => cstr(table, off),
+        None => bytes::cstr(table, off),
     }
 }
 
@@ -316,7 +301,7 @@ impl<'data> Pclntab<'data> {
     /// section or segment); every offset is checked against it.
     pub fn parse(data: &'data [u8], addr: u64, ctx: Context<'data>) -> Result<Self, Error> {
         let bad = |m: &str| Error::Go(format!("pclntab: {m}"));
-        let magic = read_u32(data, 0).ok_or_else(|| bad("truncated header"))?;
+        let magic = bytes::u32_le(data, 0).ok_or_else(|| bad("truncated header"))?;
         let layout = Layout::from_magic(magic).ok_or_else(|| {
             if Layout::from_magic(magic.swap_bytes()).is_some() {
                 bad("big-endian tables are not supported")
@@ -333,7 +318,7 @@ impl<'data> Pclntab<'data> {
         }
         let p = usize::from(ptr);
         let word = |i: usize| -> Result<u64, Error> {
-            read_word(data, 8 + i * p, p).ok_or_else(|| bad("truncated header"))
+            bytes::word_le(data, 8 + i * p, p).ok_or_else(|| bad("truncated header"))
         };
         let as_off = |v: u64| -> Result<usize, Error> {
             usize::try_from(v)
@@ -362,6 +347,7 @@ impl<'data> Pclntab<'data> {
             filetab: &[],
             pctab: data,
             pclntable: data,
+            sub_tables: None,
             functab_off: 0,
             filetab_v12: 0,
             fields: FuncFields::new(layout, p, ctx.version, false),
@@ -378,9 +364,10 @@ impl<'data> Pclntab<'data> {
                     .checked_mul(p)
                     .and_then(|n| n.checked_add(8 + p))
                     .ok_or_else(|| bad("absurd function count"))?;
-                let filetab = read_u32(data, ft_end).ok_or_else(|| bad("truncated functab"))?;
+                let filetab =
+                    bytes::u32_le(data, ft_end).ok_or_else(|| bad("truncated functab"))?;
                 tab.filetab_v12 = as_off(u64::from(filetab))?;
-                tab.nfiles = read_u32(data, tab.filetab_v12).unwrap_or(0) as usize;
+                tab.nfiles = bytes::u32_le(data, tab.filetab_v12).unwrap_or(0) as usize;
                 // The functab of 1.2-1.15 starts right after nfunc and its
                 // funcoffs count from the table start.
                 tab.pclntable = data;
@@ -411,12 +398,21 @@ impl<'data> Pclntab<'data> {
                         .min()
                         .unwrap_or(data.len())
                 };
-                let sub = |o: usize| &data[o..end_of(o)];
-                tab.funcnametab = sub(offs[0]);
-                tab.cutab = sub(offs[1]);
-                tab.filetab = sub(offs[2]);
-                tab.pctab = sub(offs[3]);
-                tab.pclntable = &data[offs[4]..];
+                let sub = |o: usize| o..end_of(o);
+                let parts = SubTables {
+                    header: 0..(8 + (k + 5) * p).min(data.len()),
+                    funcnames: sub(offs[0]),
+                    cutab: sub(offs[1]),
+                    filetab: sub(offs[2]),
+                    pctab: sub(offs[3]),
+                    functab: offs[4]..data.len(),
+                };
+                tab.funcnametab = &data[parts.funcnames.clone()];
+                tab.cutab = &data[parts.cutab.clone()];
+                tab.filetab = &data[parts.filetab.clone()];
+                tab.pctab = &data[parts.pctab.clone()];
+                tab.pclntable = &data[parts.functab.clone()];
+                tab.sub_tables = Some(parts);
             }
         }
         if matches!(layout, Layout::V118 | Layout::V120) {
@@ -451,8 +447,8 @@ impl<'data> Pclntab<'data> {
             .functab_off
             .checked_add(i.checked_mul(self.entry_size())?)?;
         match self.layout {
-            Layout::V12 | Layout::V116 => read_word(self.pclntable, off, self.ptr_size.into()),
-            Layout::V118 | Layout::V120 => read_u32(self.pclntable, off).map(u64::from),
+            Layout::V12 | Layout::V116 => bytes::word_le(self.pclntable, off, self.ptr_size.into()),
+            Layout::V118 | Layout::V120 => bytes::u32_le(self.pclntable, off).map(u64::from),
         }
     }
 
@@ -464,9 +460,9 @@ impl<'data> Pclntab<'data> {
         let v = match self.layout {
             Layout::V12 | Layout::V116 => {
                 let p = usize::from(self.ptr_size);
-                read_word(self.pclntable, off + p, p)?
+                bytes::word_le(self.pclntable, off + p, p)?
             }
-            Layout::V118 | Layout::V120 => u64::from(read_u32(self.pclntable, off + 4)?),
+            Layout::V118 | Layout::V120 => u64::from(bytes::u32_le(self.pclntable, off + 4)?),
         };
         usize::try_from(v).ok()
     }
@@ -533,8 +529,8 @@ impl<'data> Pclntab<'data> {
                 .and_then(|o| self.pclntable.get(o..))
                 .ok_or_else(|| bad("function record outside the table"))?;
             let rec_entry = match self.layout {
-                Layout::V12 | Layout::V116 => read_word(rec, 0, self.ptr_size.into()),
-                Layout::V118 | Layout::V120 => read_u32(rec, 0).map(u64::from),
+                Layout::V12 | Layout::V116 => bytes::word_le(rec, 0, self.ptr_size.into()),
+                Layout::V118 | Layout::V120 => bytes::u32_le(rec, 0).map(u64::from),
             };
             if rec_entry != self.raw_entry(i) {
                 return Err(bad("functab and function records disagree"));
@@ -683,9 +679,9 @@ impl<'data> Pclntab<'data> {
         while lo < hi {
             let mid = lo + (hi - lo) / 2;
             let e = if narrow {
-                u64::from(read_u32(tab, mid * size)?)
+                u64::from(bytes::u32_le(tab, mid * size)?)
             } else {
-                read_word(tab, mid * size, p)?
+                bytes::word_le(tab, mid * size, p)?
             };
             if e <= raw {
                 lo = mid + 1;
@@ -732,12 +728,12 @@ impl<'data> Pclntab<'data> {
                 let slot = self
                     .filetab_v12
                     .checked_add(usize::try_from(fileno).ok()?.checked_mul(4)?)?;
-                let off = read_u32(self.data, slot)?;
-                cstr(self.data, off as usize)
+                let off = bytes::u32_le(self.data, slot)?;
+                bytes::cstr(self.data, off as usize)
             }
             _ => {
                 let idx = cu_offset?.checked_add(fileno)?;
-                let off = read_u32(self.cutab, usize::try_from(idx).ok()?.checked_mul(4)?)?;
+                let off = bytes::u32_le(self.cutab, usize::try_from(idx).ok()?.checked_mul(4)?)?;
                 if off == u32::MAX {
                     return None;
                 }

@@ -6,26 +6,7 @@
 //! no allocation: tables are short (one function each), and a cache would
 //! cost more memory than the walk costs time.
 
-/// Reads a uvarint of at most 5 bytes (32 bits), as Go writes them. `None`
-/// on truncation or on an over-long encoding.
-pub(crate) fn uvarint(data: &[u8], pos: &mut usize) -> Option<u32> {
-    // Most deltas fit one byte.
-    let b = *data.get(*pos)?;
-    if b < 0x80 {
-        *pos += 1;
-        return Some(u32::from(b));
-    }
-    let mut v: u32 = 0;
-    for shift in (0..35).step_by(7) {
-        let b = *data.get(*pos)?;
-        *pos += 1;
-        v |= u32::from(b & 0x7f).checked_shl(shift)?;
-        if b & 0x80 == 0 {
-            return Some(v);
-        }
-    }
-    None
-}
+use crate::bytes;
 
 /// A forward walk over one pc-value table, yielding `(start, end, value)`
 /// ranges: `value` holds for pcs in `[start, end)`.
@@ -36,6 +17,9 @@ pub(crate) struct PcValues<'a> {
     value: i32,
     first: bool,
     quantum: u64,
+    /// The terminator was read: the walk ended with the table, not by
+    /// running off the end of the bytes.
+    ended: bool,
 }
 
 impl<'a> PcValues<'a> {
@@ -49,6 +33,7 @@ impl<'a> PcValues<'a> {
             value: -1,
             first: true,
             quantum: u64::from(quantum.max(1)),
+            ended: false,
         }
     }
 }
@@ -57,19 +42,32 @@ impl Iterator for PcValues<'_> {
     type Item = (u64, u64, i32);
 
     fn next(&mut self) -> Option<Self::Item> {
-        let uv = uvarint(self.data, &mut self.pos)?;
+        let uv = bytes::uvarint32(self.data, &mut self.pos)?;
         if uv == 0 && !self.first {
+            self.ended = true;
             return None;
         }
         self.first = false;
         self.value = self.value.wrapping_add(zigzag(uv));
-        let pcdelta = uvarint(self.data, &mut self.pos)?;
+        let pcdelta = bytes::uvarint32(self.data, &mut self.pos)?;
         let start = self.pc;
         self.pc = self
             .pc
             .checked_add(u64::from(pcdelta).checked_mul(self.quantum)?)?;
         Some((start, self.pc, self.value))
     }
+}
+
+/// Most pairs walked by [`extent`] (a function of 1 MB at one pair per
+/// byte; real tables have far fewer).
+const MAX_PAIRS: usize = 1 << 20;
+
+/// The bytes a whole table occupies (its terminator included) and the pc
+/// span it covers; `None` when it does not end.
+pub(crate) fn extent(data: &[u8], quantum: u8) -> Option<(usize, u64)> {
+    let mut walk = PcValues::new(data, 0, quantum);
+    let span = walk.by_ref().take(MAX_PAIRS).last().map_or(0, |r| r.1);
+    walk.ended.then_some((walk.pos, span))
 }
 
 /// The value at `pc`, or `None` when the table does not cover it (the
@@ -84,13 +82,13 @@ pub(crate) fn value_at(data: &[u8], entry: u64, quantum: u8, pc: u64) -> Option<
     let (mut pos, mut end, mut value) = (0usize, entry, -1i32);
     let mut first = true;
     loop {
-        let uv = uvarint(data, &mut pos)?;
+        let uv = bytes::uvarint32(data, &mut pos)?;
         if uv == 0 && !first {
             return None;
         }
         first = false;
         value = value.wrapping_add(zigzag(uv));
-        let pcdelta = uvarint(data, &mut pos)?;
+        let pcdelta = bytes::uvarint32(data, &mut pos)?;
         end = end.checked_add(u64::from(pcdelta) * quantum)?;
         if pc < end {
             return Some(value);
@@ -160,6 +158,15 @@ mod tests {
     }
 
     #[test]
+    fn extent_stops_at_terminator() {
+        // value +1 over 5 pcs, value +2 over 3 pcs, end.
+        let t = [2, 5, 4, 3, 0, 9];
+        assert_eq!(extent(&t, 1), Some((5, 8)));
+        assert_eq!(extent(&t, 4), Some((5, 32)));
+        assert_eq!(extent(&[2, 5], 1), None);
+    }
+
+    #[test]
     fn quantum_scales_pc() {
         assert_eq!(value_at(&MAIN_PCSP, 0, 4, 27), Some(0));
         assert_eq!(value_at(&MAIN_PCSP, 0, 4, 28), Some(8));
@@ -169,15 +176,5 @@ mod tests {
     fn truncated_and_overlong_varints_end_the_walk() {
         assert_eq!(PcValues::new(&[0x02], 0, 1).count(), 0);
         assert_eq!(PcValues::new(&[0x80, 0x80], 0, 1).count(), 0);
-        let mut pos = 0;
-        assert_eq!(
-            uvarint(&[0xff, 0xff, 0xff, 0xff, 0xff, 0x01], &mut pos),
-            None
-        );
-        let mut pos = 0;
-        assert_eq!(
-            uvarint(&[0xff, 0xff, 0xff, 0xff, 0x0f], &mut pos),
-            Some(u32::MAX)
-        );
     }
 }

@@ -17,7 +17,7 @@ pub fn package_of(name: &str) -> Option<&str> {
     }
 }
 
-/// Packages the runtime is built from, beyond `runtime/...` and
+/// Packages the runtime is built from, beyond `runtime/internal/...` and
 /// `internal/runtime/...`.
 const RUNTIME_INTERNALS: &[&str] = &[
     "internal/abi",
@@ -40,11 +40,14 @@ const RUNTIME_INTERNALS: &[&str] = &[
 ];
 
 /// True for the packages the Go runtime itself is made of: `runtime`,
-/// `runtime/...` below it, `internal/runtime/...`, and the small internal
-/// packages only the runtime imports.
+/// `runtime/internal/...`, `runtime/cgo`, `internal/runtime/...`, and the
+/// small internal packages only the runtime imports. Other packages under
+/// `runtime/` (`runtime/debug`, `runtime/pprof`, `runtime/trace`) are
+/// standard-library packages built on the runtime, not part of it.
 pub fn is_runtime_package(pkg: &str) -> bool {
     pkg == "runtime"
-        || pkg.starts_with("runtime/")
+        || pkg.starts_with("runtime/internal/")
+        || pkg == "runtime/cgo"
         || pkg.starts_with("internal/runtime/")
         || RUNTIME_INTERNALS.contains(&pkg)
 }
@@ -93,6 +96,9 @@ mod tests {
         assert!(is_runtime_package("internal/abi"));
         assert!(!is_runtime_package("internal/poll"));
         assert!(!is_runtime_package("os"));
+        assert!(is_runtime_package("runtime/cgo"));
+        assert!(!is_runtime_package("runtime/debug"));
+        assert!(!is_runtime_package("runtime/pprof"));
         assert!(is_std_package("internal/poll"));
         assert!(is_std_package("syscall"));
         assert!(!is_std_package("main"));

@@ -2,8 +2,8 @@
 //! named and sized as the linker's symbol table would have them, so a
 //! stripped binary's listing diffs clean against its unstripped twin.
 
-use disasm::symtab::Sym;
 use gobin::pclntab::{Abi, Func, Pclntab};
+use gobin::symtab::Sym;
 use std::collections::HashMap;
 
 /// Function symbols from the pclntab, named as the symbol table would

@@ -12,7 +12,8 @@
 //! architecture, not from `reserved2`: Go's linker writes 6 there even on
 //! arm64, where its stubs are 12 bytes (`ADRP; LDR; BR`).
 
-use gobin::GoBinary;
+use crate::bytes;
+use crate::Binary;
 use object::macho;
 use object::read::macho::{Nlist as _, Section as _};
 use object::Object as _;
@@ -29,26 +30,26 @@ pub struct Stubs {
 }
 
 impl Stubs {
-    /// Reads the stub sections of a Mach-O; empty for anything else.
-    pub fn read(go: &GoBinary<'_>) -> Stubs {
+    /// Reads the Mach-O stub sections or the ELF PLT of a binary.
+    pub fn read(bin: &Binary<'_>) -> Stubs {
         let mut stubs = Stubs::default();
-        for imp in &go.bin.imports {
+        for imp in &bin.imports {
             stubs
                 .libraries
                 .insert(imp.name.clone(), imp.library.clone());
         }
-        if go.bin.format == model::Format::Elf {
-            stubs.plt = elf_plt(go);
+        if bin.format == model::Format::Elf {
+            stubs.plt = elf_plt(bin);
             return stubs;
         }
-        if go.bin.format != model::Format::Macho {
+        if bin.format != model::Format::Macho {
             return stubs;
         }
-        let stub_size = match go.bin.arch {
+        let stub_size = match bin.arch {
             model::Arch::Arm64 => 12,
             _ => 6,
         };
-        let Ok(file) = object::read::macho::MachOFile64::<object::Endianness>::parse(go.bin.data())
+        let Ok(file) = object::read::macho::MachOFile64::<object::Endianness>::parse(bin.data())
         else {
             return stubs;
         };
@@ -115,22 +116,17 @@ fn indirect_symbols(
         if let Ok(Some(dysym)) = cmd.dysymtab() {
             let off = dysym.indirectsymoff.get(endian) as usize;
             let n = dysym.nindirectsyms.get(endian) as usize;
-            let bytes = data.get(off..off.checked_add(n.checked_mul(4)?)?)?;
-            return Some(
-                bytes
-                    .chunks_exact(4)
-                    .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-                    .collect(),
-            );
+            let raw = data.get(off..off.checked_add(n.checked_mul(4)?)?)?;
+            return (0..n).map(|i| bytes::u32_le(raw, 4 * i)).collect();
         }
     }
     None
 }
 
 /// PLT entry address -> imported symbol, for `.plt`, `.plt.sec` and `.plt.got`.
-fn elf_plt(go: &GoBinary<'_>) -> HashMap<u64, String> {
+fn elf_plt(bin: &Binary<'_>) -> HashMap<u64, String> {
     let mut out = HashMap::new();
-    let Ok(file) = object::File::parse(go.bin.data()) else {
+    let Ok(file) = object::File::parse(bin.data()) else {
         return out;
     };
     let mut slots: HashMap<u64, String> = HashMap::new();
@@ -150,33 +146,32 @@ fn elf_plt(go: &GoBinary<'_>) -> HashMap<u64, String> {
     if slots.is_empty() {
         return out;
     }
-    for sec in go.bin.sections() {
+    for sec in bin.sections() {
         if !matches!(sec.name.as_str(), ".plt" | ".plt.sec" | ".plt.got") {
             continue;
         }
-        let Some(code) = go.bin.section_data(sec) else {
+        let Some(code) = bin.section_data(sec) else {
             continue;
         };
         let entry = if sec.name == ".plt.got" { 8 } else { 16 };
         for start in (0..code.len()).step_by(entry) {
-            let Some(bytes) = code.get(start..(start + entry).min(code.len())) else {
+            let Some(entry_bytes) = code.get(start..(start + entry).min(code.len())) else {
                 continue;
             };
             // Skip endbr64 (f3 0f 1e fa) and a bnd prefix (f2).
             let mut k = 0;
-            if bytes.starts_with(&[0xf3, 0x0f, 0x1e, 0xfa]) {
+            if entry_bytes.starts_with(&[0xf3, 0x0f, 0x1e, 0xfa]) {
                 k = 4;
             }
-            if bytes.get(k) == Some(&0xf2) {
+            if entry_bytes.get(k) == Some(&0xf2) {
                 k += 1;
             }
-            if bytes.get(k..k + 2) != Some(&[0xff, 0x25]) {
+            if entry_bytes.get(k..k + 2) != Some(&[0xff, 0x25]) {
                 continue;
             }
-            let Some(d) = bytes.get(k + 2..k + 6) else {
+            let Some(disp) = bytes::i32_le(entry_bytes, k + 2) else {
                 continue;
             };
-            let disp = i32::from_le_bytes([d[0], d[1], d[2], d[3]]);
             let at = sec.addr + start as u64;
             let next = at + (k + 6) as u64;
             if let Some(slot) = next.checked_add_signed(i64::from(disp)) {

@@ -1,12 +1,16 @@
-//! A symbol table as `go tool objdump` sees it, plus a [`SymbolLookup`]
-//! over any sorted list of (name, address, size).
+//! A symbol table as `go tool objdump` sees it: the text section and every
+//! defined symbol, for disassembly listings.
 //!
 //! Go's objdump lists every symbol whose section is the text section, sizes
 //! them from the ELF symbol table or, on Mach-O, from the distance to the
 //! next symbol, and resolves an address to the last symbol starting at or
-//! below it when the address falls inside that symbol.
+//! below it when the address falls inside that symbol. This differs from
+//! [`crate::Binary::symbols`] (which keeps the container's own sizes and
+//! strips every Mach-O `_`), so it is read on its own.
 
-use crate::SymbolLookup;
+use crate::container::arch_of;
+use crate::Error;
+use model::Arch;
 
 /// One symbol.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -21,7 +25,7 @@ pub struct Sym {
     pub text: bool,
 }
 
-/// Symbols sorted by address, answering [`SymbolLookup`] queries.
+/// Symbols sorted by address, resolving addresses to names.
 #[derive(Clone, Debug, Default)]
 pub struct SymTab {
     syms: Vec<Sym>,
@@ -54,10 +58,10 @@ impl SymTab {
         let i = self.addrs.partition_point(|&a| a <= addr);
         i.checked_sub(1)
     }
-}
 
-impl SymbolLookup for SymTab {
-    fn lookup(&self, addr: u64) -> Option<(&str, u64)> {
+    /// The symbol containing `addr`, as Go's objdump resolves it: its name
+    /// and start address.
+    pub fn lookup(&self, addr: u64) -> Option<(&str, u64)> {
         let s = &self.syms[self.floor(addr)?];
         if s.addr != 0 && s.addr <= addr && addr < s.addr.saturating_add(s.size) {
             Some((s.name.as_str(), s.addr))
@@ -66,9 +70,10 @@ impl SymbolLookup for SymTab {
         }
     }
 
-    fn nearest(&self, addr: u64) -> Option<(&str, u64)> {
-        // binutils: the closest symbol at or below, sizes ignored; among
-        // symbols at one address it prefers the first named one.
+    /// The symbol binutils names in a `<sym+off>` comment: the closest one
+    /// at or below `addr`, sizes ignored; among symbols at one address the
+    /// first named one.
+    pub fn nearest(&self, addr: u64) -> Option<(&str, u64)> {
         let i = self.floor(addr)?;
         let a = self.syms[i].addr;
         let first = self.addrs[..=i].partition_point(|&x| x < a);
@@ -92,26 +97,15 @@ pub struct ObjFile<'data> {
     pub text: &'data [u8],
     /// Symbols from the static symbol table (empty when stripped).
     pub symtab: SymTab,
-    /// Instruction set, when it is one this crate decodes.
-    pub arch: Option<crate::Arch>,
-}
-
-/// Why a file could not be read as a disassembly source.
-#[derive(Debug, thiserror::Error)]
-pub enum ObjError {
-    /// Not an ELF or Mach-O file, or malformed.
-    #[error("{0}")]
-    Format(String),
-    /// No text section.
-    #[error("no text section")]
-    NoText,
+    /// Instruction set.
+    pub arch: Arch,
 }
 
 impl<'data> ObjFile<'data> {
     /// Reads the text section and symbol table of an ELF or Mach-O file.
-    pub fn parse(data: &'data [u8]) -> Result<ObjFile<'data>, ObjError> {
+    pub fn parse(data: &'data [u8]) -> Result<ObjFile<'data>, Error> {
         use object::{Object, ObjectSection, ObjectSymbol, SectionIndex};
-        let file = object::File::parse(data).map_err(|e| ObjError::Format(e.to_string()))?;
+        let file = object::File::parse(data).map_err(|e| Error::Format(e.to_string()))?;
         let macho = file.format() == object::BinaryFormat::MachO;
         let text_name = if macho { "__text" } else { ".text" };
         let text_sec = file
@@ -120,12 +114,12 @@ impl<'data> ObjFile<'data> {
                 s.name() == Ok(text_name)
                     && (!macho || s.segment_name().ok().flatten() == Some("__TEXT"))
             })
-            .ok_or(ObjError::NoText)?;
+            .ok_or_else(|| Error::Format("no text section".into()))?;
         let text_index: SectionIndex = text_sec.index();
         let text_addr = text_sec.address();
         let text = text_sec
             .data()
-            .map_err(|e| ObjError::Format(format!("text section: {e}")))?;
+            .map_err(|e| Error::Format(format!("text section: {e}")))?;
         let mut syms = Vec::new();
         let mut addrs = Vec::new();
         for s in file.symbols() {
@@ -170,13 +164,8 @@ impl<'data> ObjFile<'data> {
                 s.size = addrs.get(i).map_or(0, |&next| next - s.addr);
             }
         }
-        let arch = match file.architecture() {
-            object::Architecture::X86_64 => Some(crate::Arch::Amd64),
-            object::Architecture::Aarch64 => Some(crate::Arch::Arm64),
-            _ => None,
-        };
         Ok(ObjFile {
-            arch,
+            arch: arch_of(file.architecture()),
             text_addr,
             text,
             symtab: SymTab::new(syms),
