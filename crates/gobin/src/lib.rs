@@ -13,6 +13,7 @@
 pub mod buildinfo;
 pub mod bytes;
 pub mod container;
+pub mod dwarf;
 pub mod file;
 pub mod moduledata;
 pub mod pclntab;

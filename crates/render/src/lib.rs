@@ -1,7 +1,14 @@
 //! Rendering the model for people and programs: strace-compatible text,
 //! JSON wire types, HTML. Depends on `model` alone.
 #![deny(missing_docs)]
+#![forbid(unsafe_code)]
 
 pub mod html;
+pub mod notes;
 pub mod path;
+pub mod path_explain;
+pub mod path_json;
+pub mod stack;
 pub mod strace;
+pub mod tally;
+pub mod trace_json;

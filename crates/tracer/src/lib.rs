@@ -12,6 +12,7 @@
 //! `// SAFETY:` line.
 #![deny(missing_docs)]
 
+pub mod backend;
 pub mod breakpoint;
 pub mod clock;
 pub mod ebpf;
@@ -28,8 +29,10 @@ mod sys;
 mod thread;
 pub mod unwind;
 
+pub use backend::Backend;
 pub use engine::{LiveThread, Options, Outcome, Tracer};
 pub use error::Error;
 pub use event::{Birth, Control, ExitKind, SignalInfo, Sink, SyscallEntry, SyscallExit};
 pub use seccomp::{BpfInsn, SeccompFilter};
+pub use spawn::resolve as resolve_program;
 pub use thread::{Aarch64Regs, Arch, Registers, Thread, X86_64Regs};

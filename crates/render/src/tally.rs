@@ -1,0 +1,95 @@
+//! `trace -c --by caller|package`: the summary table grouped by who in the
+//! program made the calls, each group followed by its syscalls.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::time::Duration;
+
+/// Calls, errors and time of one (group, syscall) pair.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Count {
+    /// Calls made.
+    pub calls: u64,
+    /// Calls that failed.
+    pub errors: u64,
+    /// Time spent in them.
+    pub time: Duration,
+}
+
+impl Count {
+    fn add(&mut self, o: &Count) {
+        self.calls += o.calls;
+        self.errors += o.errors;
+        self.time += o.time;
+    }
+}
+
+/// What the groups are, for the table's heading.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Grouping {
+    /// The first function outside the runtime and syscall plumbing.
+    Caller,
+    /// That function's package.
+    Package,
+}
+
+/// The table: groups by calls (most first), their syscalls under them,
+/// then a total line.
+pub fn by_table(grouping: Grouping, tally: &HashMap<(String, String), Count>) -> String {
+    let mut groups: HashMap<&str, Count> = HashMap::new();
+    for ((g, _), t) in tally {
+        groups.entry(g.as_str()).or_default().add(t);
+    }
+    let mut order: Vec<(&str, Count)> = groups.into_iter().collect();
+    order.sort_by(|a, b| b.1.calls.cmp(&a.1.calls).then(a.0.cmp(b.0)));
+    let head = match grouping {
+        Grouping::Package => "package / syscall",
+        Grouping::Caller => "caller / syscall",
+    };
+    let rule = format!(
+        "{} {} {} {}",
+        "-".repeat(56),
+        "-".repeat(9),
+        "-".repeat(9),
+        "-".repeat(11)
+    );
+    let mut out = format!(
+        "{head:<56} {:>9} {:>9} {:>11}\n{rule}\n",
+        "calls", "errors", "seconds"
+    );
+    let mut total = Count::default();
+    for (g, c) in order {
+        let _ = writeln!(
+            out,
+            "{g:<56} {:>9} {:>9} {:>11.6}",
+            c.calls,
+            c.errors,
+            c.time.as_secs_f64()
+        );
+        let mut rows: Vec<(&str, &Count)> = tally
+            .iter()
+            .filter(|((gg, _), _)| gg == g)
+            .map(|((_, s), t)| (s.as_str(), t))
+            .collect();
+        rows.sort_by(|a, b| b.1.calls.cmp(&a.1.calls).then(a.0.cmp(b.0)));
+        for (s, t) in rows {
+            let _ = writeln!(
+                out,
+                "  {s:<54} {:>9} {:>9} {:>11.6}",
+                t.calls,
+                t.errors,
+                t.time.as_secs_f64()
+            );
+        }
+        total.add(&c);
+    }
+    let _ = writeln!(
+        out,
+        "{rule}\n{:<56} {:>9} {:>9} {:>11.6}",
+        "total",
+        total.calls,
+        total.errors,
+        total.time.as_secs_f64()
+    );
+    out
+}
