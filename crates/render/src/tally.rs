@@ -59,13 +59,7 @@ pub fn by_table(grouping: Grouping, tally: &HashMap<(String, String), Count>) ->
     );
     let mut total = Count::default();
     for (g, c) in order {
-        let _ = writeln!(
-            out,
-            "{g:<56} {:>9} {:>9} {:>11.6}",
-            c.calls,
-            c.errors,
-            c.time.as_secs_f64()
-        );
+        row(&mut out, g, &c);
         let mut rows: Vec<(&str, &Count)> = tally
             .iter()
             .filter(|((gg, _), _)| gg == g)
@@ -73,23 +67,23 @@ pub fn by_table(grouping: Grouping, tally: &HashMap<(String, String), Count>) ->
             .collect();
         rows.sort_by(|a, b| b.1.calls.cmp(&a.1.calls).then(a.0.cmp(b.0)));
         for (s, t) in rows {
-            let _ = writeln!(
-                out,
-                "  {s:<54} {:>9} {:>9} {:>11.6}",
-                t.calls,
-                t.errors,
-                t.time.as_secs_f64()
-            );
+            row(&mut out, &format!("  {s}"), t);
         }
         total.add(&c);
     }
+    out.push_str(&rule);
+    out.push('\n');
+    row(&mut out, "total", &total);
+    out
+}
+
+/// One line of the table: a label, then calls, errors and seconds.
+fn row(out: &mut String, label: &str, c: &Count) {
     let _ = writeln!(
         out,
-        "{rule}\n{:<56} {:>9} {:>9} {:>11.6}",
-        "total",
-        total.calls,
-        total.errors,
-        total.time.as_secs_f64()
+        "{label:<56} {:>9} {:>9} {:>11.6}",
+        c.calls,
+        c.errors,
+        c.time.as_secs_f64()
     );
-    out
 }

@@ -166,15 +166,9 @@ impl<'p> Runner<'p> {
                         if c.tid == tid && c.ret.is_none() {
                             c.ret = Some(exit.rval);
                             if let (Some(p), Some(t)) = (c.pending.take(), s.held()) {
-                                let mem = ThreadMemory(&t);
-                                let opts = syscalls::Options::default();
-                                let ctx = syscalls::Context {
-                                    arch: model::Arch::Amd64,
-                                    mem: &mem,
-                                    opts: &opts,
-                                    fd_path: None,
-                                };
-                                c.call = Some(syscalls::decode_exit(&ctx, p, exit.rval));
+                                c.call = Some(decoding(&t, |ctx| {
+                                    syscalls::decode_exit(ctx, p, exit.rval)
+                                }));
                             }
                             let wait_exitsyscall = self
                                 .plan
@@ -327,20 +321,12 @@ impl<'p> Runner<'p> {
             let slot = h.regs.rsp.wrapping_sub(8).wrapping_add(moved);
             live.insert(*pc, read_word(t, slot) == Some(ret.wrapping_add(self.bias)));
         }
-        let mem = ThreadMemory(t);
-        let opts = syscalls::Options::default();
-        let ctx = syscalls::Context {
-            arch: model::Arch::Amd64,
-            mem: &mem,
-            opts: &opts,
-            fd_path: None,
-        };
         let e = syscalls::Entry {
             nr: entry.nr,
             args: entry.args,
             sp: entry.sp,
         };
-        let pending = syscalls::decode_entry(&ctx, &e);
+        let pending = decoding(t, |ctx| syscalls::decode_entry(ctx, &e));
         self.captured = Some(Captured {
             tid,
             g: user_g,
@@ -360,6 +346,19 @@ impl<'p> Runner<'p> {
         });
         true
     }
+}
+
+/// Runs a decoder on the stopped thread's memory, with strace's default
+/// limits (the report shows the call as strace would).
+fn decoding<R>(t: &dyn Thread, decode: impl FnOnce(&syscalls::Context<'_>) -> R) -> R {
+    let mem = ThreadMemory(t);
+    let opts = syscalls::Options::default();
+    decode(&syscalls::Context {
+        arch: model::Arch::Amd64,
+        mem: &mem,
+        opts: &opts,
+        fd_path: None,
+    })
 }
 
 /// The file mapped at `addr` in `pid` (libc when a cgo call made the

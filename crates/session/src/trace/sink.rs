@@ -167,11 +167,7 @@ impl TraceSink {
             return;
         }
         if self.json {
-            let origin = Origin {
-                at: Some(SystemTime::now()),
-                pid,
-                tid,
-            };
+            let origin = now_at(pid, tid);
             self.streams
                 .emit_json(tid, |out| render::trace_json::signal(out, origin, sig));
             return;
@@ -190,6 +186,16 @@ impl TraceSink {
             self.streams.put(0, &text);
         }
         self.streams.finish()
+    }
+}
+
+/// Signals and exits carry the time they are printed: the tracer does
+/// not time them.
+fn now_at(pid: i32, tid: i32) -> Origin {
+    Origin {
+        at: Some(SystemTime::now()),
+        pid,
+        tid,
     }
 }
 
@@ -320,11 +326,7 @@ impl Sink for TraceSink {
         };
         if !self.summary {
             if self.json {
-                let origin = Origin {
-                    at: Some(SystemTime::now()),
-                    pid,
-                    tid,
-                };
+                let origin = now_at(pid, tid);
                 self.streams
                     .emit_json(tid, |out| render::trace_json::exit(out, origin, &how));
             } else if self.quiet < 2 || matches!(how, ProcessExit::Killed { .. }) {
