@@ -8,6 +8,7 @@ pub mod notes;
 pub mod path;
 pub mod path_explain;
 pub mod path_json;
+pub mod path_notes;
 pub mod stack;
 pub mod strace;
 pub mod tally;

@@ -56,16 +56,6 @@ pub fn value(v: u64) -> String {
     }
 }
 
-/// How the program ended, for the report: `exited with 0`.
-pub fn exited(code: i32) -> String {
-    format!("exited with {code}")
-}
-
-/// How the program ended, for the report: `killed by signal 9`.
-pub fn killed(signal: i32) -> String {
-    format!("killed by signal {signal}")
-}
-
 /// Bytes an argument points at, quoted as a Go-ish string literal;
 /// `more` marks a string longer than the bytes read (`"..."...`).
 pub fn quoted(b: &[u8], more: bool) -> String {

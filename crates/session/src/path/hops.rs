@@ -9,6 +9,7 @@ use analysis::Analysis;
 use disasm::Syntax;
 use gobin::GoBinary;
 use model::path::{CallInstruction, PathHop};
+use render::path_notes as notes;
 
 /// Names for branch targets: the graph's functions.
 pub(crate) struct Syms<'a>(pub(crate) &'a [analysis::graph::Node]);
@@ -30,9 +31,7 @@ pub(crate) fn c_hops(go: &GoBinary<'_>, cap: &Captured, bias: u64, hops: &mut Ve
         .hits
         .get(&last.call.as_ref().map(|c| c.pc).unwrap_or(0))
         .map(|h| h.regs.rax);
-    last.note = Some(
-        "Go hands over to C here: asmcgocall has switched to the system stack (g0) and calls the C function with the C calling convention".into(),
-    );
+    last.note = Some(notes::cgo_handover());
     let c_name = target.and_then(|t| {
         let t = t.wrapping_sub(bias);
         go.bin
@@ -43,8 +42,8 @@ pub(crate) fn c_hops(go: &GoBinary<'_>, cap: &Captured, bias: u64, hops: &mut Ve
             .next()
     });
     hops.push(PathHop {
-        function: c_name.unwrap_or_else(|| "C function".into()),
-        file: "C code in the binary (cgo)".into(),
+        function: c_name.unwrap_or_else(|| notes::C_FUNCTION.into()),
+        file: notes::C_CODE.into(),
         line: 0,
         via: "cgo".into(),
         abi: "C".into(),
@@ -57,11 +56,11 @@ pub(crate) fn c_hops(go: &GoBinary<'_>, cap: &Captured, bias: u64, hops: &mut Ve
         registers: Vec::new(),
         side_calls: Vec::new(),
         disassembly: Vec::new(),
-        note: target.map(|t| format!("entered at {t:#x}")),
+        note: target.map(notes::c_entered),
         explain: Vec::new(),
     });
     hops.push(PathHop {
-        function: "libc".into(),
+        function: notes::LIBC.into(),
         file: cap.mapping.clone().unwrap_or_else(|| "?".into()),
         line: 0,
         via: "call".into(),
@@ -75,10 +74,7 @@ pub(crate) fn c_hops(go: &GoBinary<'_>, cap: &Captured, bias: u64, hops: &mut Ve
         registers: Vec::new(),
         side_calls: Vec::new(),
         disassembly: Vec::new(),
-        note: Some(format!(
-            "the syscall instruction is at {:#x}, in the C library: Go's own syscall path is not used",
-            cap.entry.pc.wrapping_sub(2)
-        )),
+        note: Some(notes::libc_syscall(cap.entry.pc.wrapping_sub(2))),
         explain: Vec::new(),
     });
 }
@@ -126,10 +122,7 @@ pub(crate) fn around(
     let hi = (at + 3).min(insts.len());
     insts[lo..hi]
         .iter()
-        .map(|i| {
-            let mark = if i.addr == pc { "→" } else { " " };
-            format!("{mark} {:#x}  {}", i.addr, i.to_string(Syntax::Go, syms))
-        })
+        .map(|i| notes::listing_line(i.addr, &i.to_string(Syntax::Go, syms), i.addr == pc))
         .collect()
 }
 

@@ -124,8 +124,8 @@ pub fn run(config: &Config) -> Result<u8, Error> {
         (nr, config.nth),
     );
     report.exit = outcome.map(|k| match k {
-        tracer::ExitKind::Exited(c) => render::path::exited(c),
-        tracer::ExitKind::Killed { signal, .. } => render::path::killed(signal),
+        tracer::ExitKind::Exited(c) => render::path_notes::exited(c),
+        tracer::ExitKind::Killed { signal, .. } => render::path_notes::killed(signal),
     });
     if config.explain {
         render::path_explain::explain(&mut report, go.bin.os);
