@@ -24,6 +24,13 @@ impl Count {
     }
 }
 
+/// The group of calls only the Go runtime was on the stack for.
+pub const GO_RUNTIME: &str = "(Go runtime)";
+/// The group of calls whose stack had no Go frame (C, libc, or no g).
+pub const NO_GO_FRAMES: &str = "(no Go frames)";
+/// The group of calls whose stack could not be taken.
+pub const NO_STACK: &str = "(no stack)";
+
 /// What the groups are, for the table's heading.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Grouping {

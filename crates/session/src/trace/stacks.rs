@@ -227,10 +227,10 @@ impl Stacks {
             Some(c) => match (c.caller(), by) {
                 (Some(f), Grouping::Caller) => f.function.clone(),
                 (Some(f), Grouping::Package) => package(&f.function).to_string(),
-                (None, _) if c.runtime_only() => "(Go runtime)".to_string(),
-                (None, _) => "(no Go frames)".to_string(),
+                (None, _) if c.runtime_only() => render::tally::GO_RUNTIME.to_string(),
+                (None, _) => render::tally::NO_GO_FRAMES.to_string(),
             },
-            None => "(no stack)".to_string(),
+            None => render::tally::NO_STACK.to_string(),
         };
         let t = self.tally.entry((group, syscall.to_string())).or_default();
         t.calls += 1;
