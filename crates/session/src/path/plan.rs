@@ -36,6 +36,8 @@ pub(crate) struct Plan {
 }
 
 impl Plan {
+    /// The chains to syscall `nr` from `main_fn` (and, for any goroutine,
+    /// from the functions goroutines start in) and their breakpoints.
     pub(crate) fn build(
         go: &GoBinary<'_>,
         an: &Analysis<'_, '_>,
