@@ -1,6 +1,6 @@
 //! Rendering the model for people and programs: strace-compatible text,
-//! JSON wire types, HTML. Depends on `model` (and serde for the JSON
-//! wire types) alone.
+//! JSON wire types, HTML. Depends on `model`, and on serde for the JSON
+//! wire types.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
