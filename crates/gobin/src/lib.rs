@@ -24,6 +24,7 @@
 pub mod buildinfo;
 pub mod bytes;
 pub mod container;
+pub mod dwarf;
 pub mod file;
 pub mod imports;
 pub mod moduledata;

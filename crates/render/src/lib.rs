@@ -7,8 +7,8 @@
 //!
 //! Printers write to a `&mut dyn Write` as they go, so long listings
 //! stream; nothing here parses a file or runs a process.
-#![forbid(unsafe_code)]
 #![deny(missing_docs)]
+#![forbid(unsafe_code)]
 
 pub mod addr2line;
 pub mod color;
@@ -19,11 +19,18 @@ pub mod funcs;
 pub mod html;
 pub mod inspect;
 pub mod json;
+pub mod notes;
 pub mod path;
+pub mod path_explain;
+pub mod path_json;
+pub mod path_notes;
 pub mod progress;
 pub mod size;
+pub mod stack;
 pub mod strace;
 pub mod syscalls;
+pub mod tally;
+pub mod trace_json;
 pub mod warnings;
 
 /// The container format as every report names it.

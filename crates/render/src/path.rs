@@ -56,6 +56,29 @@ pub fn value(v: u64) -> String {
     }
 }
 
+/// Bytes an argument points at, quoted as a Go-ish string literal;
+/// `more` marks a string longer than the bytes read (`"..."...`).
+pub fn quoted(b: &[u8], more: bool) -> String {
+    let mut s = String::from("\"");
+    for &c in b {
+        match c {
+            b'\n' => s.push_str("\\n"),
+            b'\t' => s.push_str("\\t"),
+            b'"' => s.push_str("\\\""),
+            b'\\' => s.push_str("\\\\"),
+            0x20..=0x7e => s.push(c as char),
+            _ => {
+                let _ = write!(s, "\\x{c:02x}");
+            }
+        }
+    }
+    s.push('"');
+    if more {
+        s.push_str("...");
+    }
+    s
+}
+
 fn args_block(p: &Paint, out: &mut String, abi: &str, args: &[ArgValue]) {
     let how = if abi == "ABI0" {
         "ABI0: on the stack"

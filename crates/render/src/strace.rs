@@ -272,6 +272,17 @@ impl Printer {
         into_string(out)
     }
 
+    /// `+++ superseded by execve in pid 1235 +++`: the end of a thread
+    /// whose execve another thread of its process finished.
+    pub fn superseded(&mut self, tid: i32, former_tid: i32, at: Option<SystemTime>) -> String {
+        let mut out = Vec::new();
+        self.close_any(&mut out);
+        self.leader(&mut out, tid, at);
+        let mut out = into_string(out);
+        let _ = writeln!(out, "+++ superseded by execve in pid {former_tid} +++");
+        out
+    }
+
     /// Closes a line left open (` <unfinished ...>`), e.g. at the end of
     /// the trace or before text that is not an event.
     pub fn flush(&mut self) -> String {

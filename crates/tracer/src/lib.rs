@@ -22,6 +22,7 @@
 #![deny(missing_docs)]
 
 mod arch;
+pub mod backend;
 pub mod breakpoint;
 pub mod clock;
 pub mod ebpf;
@@ -41,8 +42,10 @@ mod thread;
 pub mod unwind;
 
 pub use arch::{native_arch, Arch, I386};
+pub use backend::Backend;
 pub use engine::{LiveThread, Options, Outcome, Tracer};
 pub use error::Error;
 pub use event::{Birth, Control, ExitKind, SignalInfo, Sink, SyscallEntry, SyscallExit};
 pub use seccomp::{BpfInsn, SeccompFilter};
+pub use spawn::resolve as resolve_program;
 pub use thread::{Aarch64Regs, Registers, Thread, ThreadMemory, X86_64Regs};

@@ -18,7 +18,7 @@ pub(crate) struct Prepared {
 
 /// Finds `program` like `execvp` does: as given when it contains a slash,
 /// else in each `PATH` directory.
-pub(crate) fn resolve(program: &OsStr) -> Result<PathBuf, Error> {
+pub fn resolve(program: &OsStr) -> Result<PathBuf, Error> {
     let not_found = |e: std::io::Error| Error::Exec {
         program: program.to_string_lossy().into_owned(),
         source: e,

@@ -1,15 +1,19 @@
 //! Parameter names from DWARF, flattened to the machine words an ABI
 //! passes: `fd`, `p.ptr`, `p.len`, `p.cap`. Only input parameters count
 //! (Go marks results with DW_AT_variable_parameter).
+//!
+//! Sections are read through `object`, which inflates the zlib-compressed
+//! sections Go writes (SHF_COMPRESSED) itself; a section that claims an
+//! implausible size is refused before it is inflated.
 
 use gimli::{AttributeValue, EndianSlice, LittleEndian};
-use gobin::GoBinary;
+use object::{Object as _, ObjectSection as _};
+use std::borrow::Cow;
 use std::collections::HashMap;
-use std::io::Read as _;
 
 type R<'a> = EndianSlice<'a, LittleEndian>;
 
-/// Words per function entry.
+/// Input parameter words per function entry address.
 pub struct Params {
     by_entry: HashMap<u64, Vec<String>>,
 }
@@ -19,117 +23,59 @@ const MAX_SECTION: u64 = 256 << 20;
 const MAX_WORDS: usize = 16;
 const MAX_DEPTH: usize = 5;
 
-fn section(go: &GoBinary<'_>, name: &str) -> Vec<u8> {
-    let Some(s) = go.bin.section(name) else {
-        return Vec::new();
+/// The sections gimli reads for names, types and addresses.
+const SECTIONS: [&str; 9] = [
+    ".debug_info",
+    ".debug_abbrev",
+    ".debug_str",
+    ".debug_line_str",
+    ".debug_addr",
+    ".debug_str_offsets",
+    ".debug_line",
+    ".debug_rnglists",
+    ".debug_ranges",
+];
+
+/// A section's bytes, inflated when compressed; empty when absent, too
+/// large or malformed.
+fn section<'d>(file: &object::File<'d>, name: &str) -> Cow<'d, [u8]> {
+    let Some(s) = file.section_by_name(name) else {
+        return Cow::Borrowed(&[]);
     };
-    let Some(raw) = go.bin.section_data(s) else {
-        return Vec::new();
-    };
-    // SHF_COMPRESSED: Elf64_Chdr {type u32, reserved u32, size u64,
-    // addralign u64}, then a zlib stream. Go compresses DWARF this way.
-    if raw.len() >= 24 && raw[..4] == [1, 0, 0, 0] {
-        let size = u64::from_le_bytes(raw[8..16].try_into().expect("8 bytes"));
-        if size > MAX_SECTION {
-            return Vec::new();
-        }
-        let mut out = Vec::with_capacity(size as usize);
-        let mut z = flate2::read::ZlibDecoder::new(&raw[24..]).take(size);
-        if z.read_to_end(&mut out).is_ok() {
-            return out;
-        }
-        return Vec::new();
+    let too_big = s
+        .compressed_file_range()
+        .map_or(true, |r| r.uncompressed_size > MAX_SECTION);
+    if too_big {
+        return Cow::Borrowed(&[]);
     }
-    raw.to_vec()
+    s.uncompressed_data().unwrap_or(Cow::Borrowed(&[]))
 }
 
 impl Params {
-    /// Reads the subprograms of the binary's DWARF; None without DWARF.
-    pub fn load(go: &GoBinary<'_>) -> Option<Params> {
-        if !go.bin.has_dwarf() {
-            return None;
-        }
-        let names = [
-            ".debug_info",
-            ".debug_abbrev",
-            ".debug_str",
-            ".debug_line_str",
-            ".debug_addr",
-            ".debug_str_offsets",
-            ".debug_line",
-            ".debug_rnglists",
-            ".debug_ranges",
-        ];
-        let data: HashMap<&str, Vec<u8>> = names.iter().map(|n| (*n, section(go, n))).collect();
+    /// Reads the subprograms of the DWARF in a binary's file bytes; `None`
+    /// without DWARF.
+    pub fn load(file: &[u8]) -> Option<Params> {
+        let obj = object::File::parse(file).ok()?;
+        let data: HashMap<&str, Cow<'_, [u8]>> =
+            SECTIONS.iter().map(|n| (*n, section(&obj, n))).collect();
         if data[".debug_info"].is_empty() {
             return None;
         }
         let load = |id: gimli::SectionId| -> Result<R<'_>, gimli::Error> {
-            let bytes = data.get(id.name()).map(|v| v.as_slice()).unwrap_or(&[]);
+            let bytes = data.get(id.name()).map(|v| v.as_ref()).unwrap_or(&[]);
             Ok(EndianSlice::new(bytes, LittleEndian))
         };
         let dwarf = gimli::Dwarf::load(load).ok()?;
         let mut units = Vec::new();
         let mut iter = dwarf.units();
-        loop {
-            match iter.next() {
-                Ok(Some(header)) => match dwarf.unit(header) {
-                    Ok(unit) => units.push(unit),
-                    Err(_) => continue,
-                },
-                Ok(None) => break,
-                Err(_) => break,
+        while let Ok(Some(header)) = iter.next() {
+            if let Ok(unit) = dwarf.unit(header) {
+                units.push(unit);
             }
         }
         let mut by_entry = HashMap::new();
         for unit in &units {
-            let mut entries = unit.entries();
-            let mut current: Option<(u64, isize)> = None;
-            let mut depth = 0isize;
-            while let Ok(Some((delta, e))) = entries.next_dfs() {
-                depth += delta;
-                if let Some((_, d)) = current {
-                    if depth <= d {
-                        current = None;
-                    }
-                }
-                if e.tag() == gimli::DW_TAG_subprogram {
-                    let lo = e
-                        .attr_value(gimli::DW_AT_low_pc)
-                        .ok()
-                        .flatten()
-                        .and_then(|v| dwarf.attr_address(unit, v).ok().flatten());
-                    if let Some(lo) = lo {
-                        current = Some((lo, depth));
-                        by_entry.entry(lo).or_insert_with(Vec::new);
-                    }
-                    continue;
-                }
-                let Some((lo, d)) = current else { continue };
-                if e.tag() != gimli::DW_TAG_formal_parameter || depth != d + 1 {
-                    continue;
-                }
-                let out = matches!(
-                    e.attr_value(gimli::DW_AT_variable_parameter),
-                    Ok(Some(AttributeValue::Flag(true)))
-                );
-                if out {
-                    continue;
-                }
-                let name =
-                    attr_string(&dwarf, unit, e.attr_value(gimli::DW_AT_name).ok().flatten())
-                        .unwrap_or_else(|| "?".into());
-                let mut words = Vec::new();
-                if let Ok(Some(t)) = e.attr_value(gimli::DW_AT_type) {
-                    flatten(&dwarf, &units, unit, t, &name, 0, &mut words);
-                } else {
-                    words.push(name);
-                }
-                let list = by_entry.entry(lo).or_insert_with(Vec::new);
-                if list.len() + words.len() <= MAX_WORDS {
-                    list.extend(words);
-                }
-            }
+            collect_unit(&dwarf, &units, unit, &mut by_entry);
         }
         Some(Params { by_entry })
     }
@@ -137,6 +83,61 @@ impl Params {
     /// The word names of the function at `entry`, when DWARF lists any.
     pub fn words(&self, entry: u64) -> Option<Vec<String>> {
         self.by_entry.get(&entry).filter(|w| !w.is_empty()).cloned()
+    }
+}
+
+/// Adds the input parameters of every subprogram in `unit`.
+fn collect_unit(
+    dwarf: &gimli::Dwarf<R<'_>>,
+    units: &[gimli::Unit<R<'_>>],
+    unit: &gimli::Unit<R<'_>>,
+    by_entry: &mut HashMap<u64, Vec<String>>,
+) {
+    let mut entries = unit.entries();
+    let mut current: Option<(u64, isize)> = None;
+    let mut depth = 0isize;
+    while let Ok(Some((delta, e))) = entries.next_dfs() {
+        depth += delta;
+        if let Some((_, d)) = current {
+            if depth <= d {
+                current = None;
+            }
+        }
+        if e.tag() == gimli::DW_TAG_subprogram {
+            let lo = e
+                .attr_value(gimli::DW_AT_low_pc)
+                .ok()
+                .flatten()
+                .and_then(|v| dwarf.attr_address(unit, v).ok().flatten());
+            if let Some(lo) = lo {
+                current = Some((lo, depth));
+                by_entry.entry(lo).or_default();
+            }
+            continue;
+        }
+        let Some((lo, d)) = current else { continue };
+        if e.tag() != gimli::DW_TAG_formal_parameter || depth != d + 1 {
+            continue;
+        }
+        let out = matches!(
+            e.attr_value(gimli::DW_AT_variable_parameter),
+            Ok(Some(AttributeValue::Flag(true)))
+        );
+        if out {
+            continue;
+        }
+        let name = attr_string(dwarf, unit, e.attr_value(gimli::DW_AT_name).ok().flatten())
+            .unwrap_or_else(|| "?".into());
+        let mut words = Vec::new();
+        if let Ok(Some(t)) = e.attr_value(gimli::DW_AT_type) {
+            flatten(dwarf, units, unit, t, &name, 0, &mut words);
+        } else {
+            words.push(name);
+        }
+        let list = by_entry.entry(lo).or_default();
+        if list.len() + words.len() <= MAX_WORDS {
+            list.extend(words);
+        }
     }
 }
 
@@ -212,6 +213,8 @@ fn flatten(
                 }
                 let mname = attr_string(dwarf, u, m.attr_value(gimli::DW_AT_name).ok().flatten())
                     .unwrap_or_else(|| "?".into());
+                // Go's string and slice headers call their pointer `str`
+                // and `array`; one word name for both reads better.
                 let mname = match mname.as_str() {
                     "array" | "str" => "ptr".to_string(),
                     _ => mname,

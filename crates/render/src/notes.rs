@@ -1,0 +1,46 @@
+//! rabbithole's own one-line notes on stderr during `trace` and `path`
+//! (attach and detach, the backend chosen, events lost, what was hidden),
+//! each returned without the `rabbithole: ` lead the caller writes.
+
+/// `-p`: tracing of a process or thread began.
+pub fn attached(tid: i32) -> String {
+    format!("Process {tid} attached")
+}
+
+/// `-p` and Ctrl-C: a thread was let go and keeps running.
+pub fn detached(tid: i32) -> String {
+    format!("Process {tid} detached")
+}
+
+/// `--backend auto` could not take eBPF.
+pub fn ptrace_fallback(why: &str) -> String {
+    format!("tracing with ptrace: {why}")
+}
+
+/// The eBPF ring buffer overflowed.
+pub fn events_lost(lost: u64, shown: u64) -> String {
+    format!(
+        "{lost} events lost: the ring buffer was full ({shown} events shown; \
+         a larger --ebpf-ring-size or --backend ptrace loses none)"
+    )
+}
+
+/// The closing note of `--no-runtime`.
+pub fn runtime_hidden(hidden: u64, seen: u64, hidden_signals: u64) -> String {
+    let plural = |n: u64| if n == 1 { "" } else { "s" };
+    format!(
+        "--no-runtime hid {hidden} of {seen} syscall{} (made by the Go runtime itself) and {hidden_signals} SIGURG signal{}",
+        plural(seen),
+        plural(hidden_signals),
+    )
+}
+
+/// `path`: the program never made the call asked for.
+pub fn no_such_call(binary: &str, made: u64, syscall: &str, main_only: bool, nth: u64) -> String {
+    let who = if main_only {
+        " from the main goroutine"
+    } else {
+        ""
+    };
+    format!("{binary} made {made} {syscall} call(s){who}; no call number {nth} to show")
+}

@@ -1,0 +1,176 @@
+//! `path`: the article's walkthrough in one run. The static call graph
+//! gives candidate chains from `main.main` to every instruction that can
+//! make the requested syscall (`plan`); the program runs under ptrace with
+//! a breakpoint on each `CALL`/`JMP` of those chains (`runner`); at the Nth
+//! matching syscall the chain whose calls are still on the goroutine's
+//! stack is the answer, each hop with the arguments its callee's ABI reads
+//! (`args`, `hops`, `report`). `render` prints the report.
+
+mod args;
+mod hops;
+mod plan;
+mod report;
+mod runner;
+
+use crate::Error;
+use analysis::Analysis;
+use gobin::{GoBinary, MappedFile};
+use plan::Plan;
+use runner::Runner;
+use std::ffi::OsString;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use tracer::symbolize::Module;
+
+/// Whose syscalls count.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Goroutine {
+    /// The main goroutine (goid 1, the one running main.main).
+    Main,
+    /// Any goroutine.
+    Any,
+}
+
+/// Everything a `path` run needs, free of any command-line parser.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The Go program to run and its arguments.
+    pub command: Vec<OsString>,
+    /// The syscall to stop at, by name or number.
+    pub syscall: String,
+    /// Stop at the Nth matching call (from 1).
+    pub nth: u64,
+    /// Whose calls count.
+    pub goroutine: Goroutine,
+    /// Add `--explain` notes where each rabbit hole opens.
+    pub explain: bool,
+    /// One JSON document instead of text.
+    pub json: bool,
+    /// Also write an HTML page here.
+    pub html: Option<PathBuf>,
+    /// Write the report here instead of stdout.
+    pub output: Option<PathBuf>,
+    /// Color the text report.
+    pub color: bool,
+}
+
+/// SIGINT, SIGTERM, SIGHUP: they kill the command and nothing is
+/// reported.
+const INTERRUPTS: [i32; 3] = [2, 15, 1];
+
+/// Runs the program to the chosen syscall and writes the report; the
+/// program's exit code, or 1 when the call never came (the program having
+/// exited 0).
+pub fn run(config: &Config) -> Result<u8, Error> {
+    let (program, rest) = config
+        .command
+        .split_first()
+        .ok_or_else(|| Error::Usage("path needs a command: rabbithole path -- CMD ARGS".into()))?;
+    let exe = tracer::resolve_program(program)?;
+    let name = exe.display().to_string();
+    let (module, file) = open_binary(&exe, &name)?;
+    let go = module
+        .go()
+        .ok_or_else(|| Error::Binary(format!("{name}: not a Go binary")))?;
+    if go.bin.os != model::Os::Linux || go.bin.arch != model::Arch::Amd64 {
+        return Err(Error::Binary(format!(
+            "{name}: path runs linux/amd64 Go binaries (this one is {}/{}); `rabbithole syscalls --to {}` shows the static chain",
+            go.bin.os.name(),
+            go.bin.arch.name(),
+            config.syscall
+        )));
+    }
+    if !cfg!(target_arch = "x86_64") {
+        return Err(Error::Usage(
+            "path needs rabbithole built for linux/amd64".into(),
+        ));
+    }
+    let main_fn = Analysis::new(go, None)
+        .function("main.main")
+        .ok_or_else(|| Error::Binary(format!("{name}: no main.main (not a Go program?)")))?;
+    let an = Analysis::new(go, Some(main_fn));
+    let nr = match config.syscall.parse::<u64>() {
+        Ok(n) => n,
+        Err(_) => an.syscall_number(&config.syscall).ok_or_else(|| {
+            Error::Usage(format!("no linux/amd64 syscall named {}", config.syscall))
+        })?,
+    };
+    let plan = Plan::build(go, &an, main_fn, nr, config.goroutine);
+    let tls = module.g_tls_offset_amd64();
+    let mut run = Runner::new(go, tls, &plan, nr, config.nth, config.goroutine);
+    tracer::interrupt::install(&INTERRUPTS)?;
+    let outcome = run.go(program, rest)?;
+    let exit_code = outcome.map(|k| k.shell_code()).unwrap_or(0);
+    let Some(cap) = run.captured.take() else {
+        let note = render::notes::no_such_call(
+            &name,
+            run.count,
+            &config.syscall,
+            config.goroutine == Goroutine::Main,
+            config.nth,
+        );
+        eprintln!("rabbithole: {note}");
+        return Ok(if exit_code == 0 { 1 } else { exit_code });
+    };
+    let dwarf = gobin::dwarf::Params::load(file.bytes());
+    let mut report = report::build(
+        go,
+        &an,
+        &plan,
+        &run,
+        cap,
+        dwarf.as_ref(),
+        &name,
+        (nr, config.nth),
+    );
+    report.exit = outcome.map(|k| match k {
+        tracer::ExitKind::Exited(c) => render::path_notes::exited(c),
+        tracer::ExitKind::Killed { signal, .. } => render::path_notes::killed(signal),
+    });
+    if config.explain {
+        render::path_explain::explain(&mut report, go.bin.os);
+    }
+    if let Some(path) = &config.html {
+        let page = render::html::path_page(&report);
+        std::fs::write(path, page)
+            .map_err(|e| Error::io(format!("writing {}", path.display()), e))?;
+    }
+    write_report(config, &report)?;
+    Ok(exit_code)
+}
+
+/// The program's binary, parsed once through the tracer's module (which
+/// also knows where `g` sits in TLS), and its bytes for DWARF. When it is
+/// no Go binary, the Go parser says why.
+fn open_binary(exe: &Path, name: &str) -> Result<(Module, MappedFile), Error> {
+    let file = MappedFile::open(exe).map_err(|e| Error::Binary(format!("{name}: {e}")))?;
+    match Module::open(exe) {
+        Ok(m) if m.go().is_some() => Ok((m, file)),
+        _ => {
+            let why = match GoBinary::parse(file.bytes()) {
+                Err(e) => e.to_string(),
+                Ok(_) => "not a Go binary".to_string(),
+            };
+            Err(Error::Binary(format!("{name}: {why}")))
+        }
+    }
+}
+
+/// The report as text or JSON, to `-o FILE` or stdout.
+fn write_report(config: &Config, report: &model::path::PathReport) -> Result<(), Error> {
+    let out = if config.json {
+        render::path_json::document(report)
+            .map_err(|e| Error::io("writing the report", e.into()))?
+    } else {
+        render::path::text(report, config.color)
+    };
+    if let Some(path) = &config.output {
+        return std::fs::write(path, out)
+            .map_err(|e| Error::io(format!("writing {}", path.display()), e));
+    }
+    let stdout = std::io::stdout();
+    let mut w = std::io::BufWriter::new(stdout.lock());
+    w.write_all(out.as_bytes())
+        .and_then(|()| w.flush())
+        .map_err(|e| Error::io("writing the report", e))
+}
