@@ -1,5 +1,5 @@
 //! `path --json`: the report as one pretty-printed document whose first key
-//! is `"schema": "rabbithole.path/1"`; `docs/json-live.md` lists every field.
+//! is `"schema": "rabbithole.path/1"`; `docs/json.md` lists every field.
 
 use model::path::PathReport;
 use serde::Serialize;

@@ -1,6 +1,6 @@
 //! `trace --json`: JSON Lines, one object per event. Every object starts
 //! with `"schema": "rabbithole.trace/1"` and `"event"` (`syscall`, `signal`
-//! or `exit`); `docs/json-live.md` lists every field.
+//! or `exit`); `docs/json.md` lists every field.
 
 use crate::stack::GoStack;
 use crate::strace::{format_arg, format_args, format_ret};
