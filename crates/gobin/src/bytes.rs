@@ -44,6 +44,22 @@ pub fn i64_le(b: &[u8], off: usize) -> Option<i64> {
     array(b, off).map(i64::from_le_bytes)
 }
 
+/// Little-endian u16 at `off`, or 0 when it runs past the end: for a
+/// kernel struct a tracer prints as far as it could read it.
+pub fn u16_le_or_zero(b: &[u8], off: usize) -> u16 {
+    u16_le(b, off).unwrap_or(0)
+}
+
+/// Little-endian u32 at `off`, or 0 when it runs past the end.
+pub fn u32_le_or_zero(b: &[u8], off: usize) -> u32 {
+    u32_le(b, off).unwrap_or(0)
+}
+
+/// Little-endian u64 at `off`, or 0 when it runs past the end.
+pub fn u64_le_or_zero(b: &[u8], off: usize) -> u64 {
+    u64_le(b, off).unwrap_or(0)
+}
+
 /// A pointer-sized little-endian word at `off`: 4 or 8 bytes, widened.
 pub fn word_le(b: &[u8], off: usize, ptr_size: usize) -> Option<u64> {
     if ptr_size == 4 {

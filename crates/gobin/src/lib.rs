@@ -28,6 +28,7 @@ pub mod dwarf;
 pub mod file;
 pub mod imports;
 pub mod moduledata;
+pub mod native;
 pub mod pclntab;
 pub mod report;
 pub mod runtime;

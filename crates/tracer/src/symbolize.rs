@@ -12,10 +12,10 @@
 //! binaries get full names too); other code from the ELF symbol table or
 //! the dynamic symbols, and failing both by file and offset.
 
+use gobin::native::NativeFile;
 use gobin::GoBinary;
 use gobin::MappedFile;
 use model::Frame;
-use object::{Object, ObjectSection, ObjectSymbol, SymbolKind};
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
@@ -93,27 +93,18 @@ impl PcInfo {
     }
 }
 
-/// A text symbol of a native file.
-#[derive(Debug, Clone)]
-struct NativeSym {
-    addr: u64,
-    size: u64,
-    name: String,
-}
-
 /// One mapped file, parsed once.
 pub struct Module {
     // Field order matters: `go` borrows the bytes of `map` and must be
     // dropped first (fields drop in declaration order).
     go: Option<GoBinary<'static>>,
-    syms: Vec<NativeSym>,
+    /// Text symbols and, for the Go-less case, the loadable segments.
+    native: NativeFile,
     /// (vaddr, file offset, file size) of each loadable segment, to turn a
     /// mapping's file offset into a load bias.
     segments: Vec<(u64, u64, u64)>,
     /// ELF PT_TLS (vaddr, memsz, align).
     tls: Option<(u64, u64, u64)>,
-    /// Link-time value of `runtime.tlsg`, when the symbol table has it.
-    tlsg: Option<u64>,
     path: String,
     cache: HashMap<u64, Arc<PcInfo>>,
     _map: Option<Box<MappedFile>>,
@@ -124,7 +115,7 @@ impl std::fmt::Debug for Module {
         f.debug_struct("Module")
             .field("path", &self.path)
             .field("go", &self.go.is_some())
-            .field("symbols", &self.syms.len())
+            .field("symbols", &self.native.syms.len())
             .finish()
     }
 }
@@ -155,43 +146,8 @@ impl Module {
         path: String,
         map: Option<Box<MappedFile>>,
     ) -> Result<Module, String> {
-        let file = object::File::parse(bytes).map_err(|e| format!("{path}: {e}"))?;
-        let mut syms = Vec::new();
-        let mut tlsg = None;
-        for sym in file.symbols().chain(file.dynamic_symbols()) {
-            let Ok(name) = sym.name() else { continue };
-            if name == "runtime.tlsg" {
-                tlsg = Some(sym.address());
-            }
-            if sym.kind() != SymbolKind::Text || !sym.is_definition() || sym.address() == 0 {
-                continue;
-            }
-            syms.push(NativeSym {
-                addr: sym.address(),
-                size: sym.size(),
-                name: name.to_string(),
-            });
-        }
-        // One name per address: the plainest (fewest leading underscores,
-        // then shortest), e.g. `write` over `__write` and `__libc_write`.
-        syms.sort_by(|a, b| {
-            a.addr.cmp(&b.addr).then_with(|| {
-                let rank = |s: &NativeSym| {
-                    (
-                        s.name.len() - s.name.trim_start_matches('_').len(),
-                        s.name.len(),
-                    )
-                };
-                rank(a).cmp(&rank(b))
-            })
-        });
-        syms.dedup_by_key(|s| s.addr);
-        let looks_go = file.sections().any(|s| {
-            s.name().is_ok_and(|n| {
-                n.contains("gopclntab") || n == ".go.buildinfo" || n == "__gopclntab"
-            })
-        });
-        let go = if looks_go {
+        let native = NativeFile::parse(bytes).map_err(|e| format!("{path}: {e}"))?;
+        let go = if native.looks_go {
             GoBinary::parse(bytes).ok()
         } else {
             None
@@ -205,14 +161,20 @@ impl Module {
                     .collect(),
                 g.bin.tls,
             ),
-            None => (elf_segments(&file), None),
+            None => (
+                native
+                    .segments
+                    .iter()
+                    .map(|s| (s.addr, s.file_offset, s.file_size))
+                    .collect(),
+                None,
+            ),
         };
         Ok(Module {
             go,
-            syms,
+            native,
             segments,
             tls,
-            tlsg,
             path,
             cache: HashMap::new(),
             _map: map,
@@ -233,7 +195,7 @@ impl Module {
     /// -8 for Go's own TLS slot, or the PT_TLS/`runtime.tlsg` formula for
     /// binaries linked by a C linker (go-internals §4.1).
     pub fn g_tls_offset_amd64(&self) -> i64 {
-        gobin::runtime::layout::g_tls_offset_amd64(self.tls, self.tlsg)
+        gobin::runtime::layout::g_tls_offset_amd64(self.tls, self.native.tlsg)
     }
 
     /// Link-time address of the bytes at `file_offset`, for turning a
@@ -291,8 +253,7 @@ impl Module {
                 };
             }
         }
-        let i = self.syms.partition_point(|s| s.addr <= pc);
-        if let Some(s) = i.checked_sub(1).and_then(|i| self.syms.get(i)) {
+        if let Some(s) = self.native.symbol_before(pc) {
             // Symbols without a size (some assembly) cover up to the next one.
             let within = s.size == 0 || pc - s.addr < s.size;
             if within {
@@ -310,16 +271,6 @@ impl Module {
             kind: PcKind::Unknown,
         }
     }
-}
-
-fn elf_segments(file: &object::File<'_>) -> Vec<(u64, u64, u64)> {
-    use object::ObjectSegment;
-    file.segments()
-        .map(|s| {
-            let (off, size) = s.file_range();
-            (s.address(), off, size)
-        })
-        .collect()
 }
 
 /// One executable mapping of a process.

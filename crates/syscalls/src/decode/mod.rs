@@ -523,19 +523,11 @@ pub(crate) fn st(fields: Vec<(&'static str, Arg)>) -> Arg {
     )
 }
 
-/// Little-endian fields of a struct read whole; out-of-range reads give 0
-/// so a short struct never panics (strace prints what it can).
-pub(crate) fn le_u16(b: &[u8], off: usize) -> u16 {
-    gobin::bytes::u16_le(b, off).unwrap_or(0)
-}
-
-pub(crate) fn le_u32(b: &[u8], off: usize) -> u32 {
-    gobin::bytes::u32_le(b, off).unwrap_or(0)
-}
-
-pub(crate) fn le_u64(b: &[u8], off: usize) -> u64 {
-    gobin::bytes::u64_le(b, off).unwrap_or(0)
-}
+// Struct fields read whole; out-of-range reads give 0 so a short struct
+// never panics (strace prints what it can).
+pub(crate) use gobin::bytes::{
+    u16_le_or_zero as le_u16, u32_le_or_zero as le_u32, u64_le_or_zero as le_u64,
+};
 
 /// The decoder for a syscall number, from a per-architecture array built
 /// on first use: matching the name against every decoder's list on each
