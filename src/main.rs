@@ -85,7 +85,7 @@ fn main() -> ExitCode {
                     line.push_str(&cause);
                 }
             }
-            eprintln!("rabbithole: {line}");
+            render::notes::emit(&line);
             ExitCode::from(2)
         }
     }

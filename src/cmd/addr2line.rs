@@ -45,7 +45,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             Some(pc) => p.push(pc),
             None if token.is_empty() => Ok(()),
             None => {
-                eprintln!("rabbithole: addr2line: not a hex address: {token:?}");
+                render::notes::emit(&format!("addr2line: not a hex address: {token:?}"));
                 bad += 1;
                 Ok(())
             }

@@ -52,7 +52,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     let funcs = listing.functions(|f| filter.as_ref().is_none_or(|re| re.is_match(f)));
     if funcs.is_empty() {
         if let Some(re) = &args.symbol {
-            eprintln!("rabbithole: no function matches {re:?}");
+            render::notes::emit(&format!("no function matches {re:?}"));
         }
         return Ok(1);
     }

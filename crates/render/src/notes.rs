@@ -1,6 +1,15 @@
 //! rabbithole's own one-line notes on stderr during `trace` and `path`
 //! (attach and detach, the backend chosen, events lost, what was hidden),
-//! each returned without the `rabbithole: ` lead the caller writes.
+//! each returned without the `rabbithole: ` lead that [`emit`] writes.
+
+use std::io::Write as _;
+
+/// Writes one note to stderr as `rabbithole: TEXT`. A closed or full
+/// stderr is not an error worth dying for (`2>&- `, `2>&1 | head`): the
+/// note is dropped.
+pub fn emit(text: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "rabbithole: {text}");
+}
 
 /// `-p`: tracing of a process or thread began.
 pub fn attached(tid: i32) -> String {

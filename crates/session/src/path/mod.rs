@@ -109,7 +109,7 @@ pub fn run(config: &Config) -> Result<u8, Error> {
             config.goroutine == Goroutine::Main,
             config.nth,
         );
-        eprintln!("rabbithole: {note}");
+        render::notes::emit(&note);
         return Ok(if exit_code == 0 { 1 } else { exit_code });
     };
     let dwarf = gobin::dwarf::Params::load(file.bytes());

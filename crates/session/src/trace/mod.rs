@@ -224,7 +224,7 @@ fn drive(t: &mut dyn Backend, sink: &mut TraceSink, attach: bool) -> Result<u8, 
     };
     sink.finish()?;
     if let Some(note) = sink.stacks.as_ref().and_then(|s| s.hidden_note()) {
-        eprintln!("rabbithole: {note}");
+        render::notes::emit(&note);
     }
     Ok(code)
 }

@@ -230,7 +230,7 @@ impl Streams {
                 let _ = s.w.flush();
             }
         }
-        eprintln!("rabbithole: {text}");
+        render::notes::emit(text);
     }
 
     /// The thread is gone: its `-ff` file is complete.
