@@ -1,6 +1,8 @@
 //! The `rabbithole` command line: parse flags, dispatch to one function per
 //! command, map errors to exit codes. Everything else lives in the crates.
 
+#![forbid(unsafe_code)]
+
 mod cmd;
 
 use clap::builder::{PossibleValuesParser, TypedValueParser as _};
