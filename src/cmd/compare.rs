@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 /// Arguments of `compare`.
 #[derive(clap::Args)]
+#[command(after_help = render::help::after_help("compare"))]
 pub struct Args {
     /// First binary (A; never executed)
     pub a: PathBuf,

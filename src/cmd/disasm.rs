@@ -10,6 +10,7 @@ use std::path::PathBuf;
 
 /// Arguments of `disasm`.
 #[derive(clap::Args)]
+#[command(after_help = render::help::after_help("disasm"))]
 pub struct Args {
     /// The binary to disassemble (never executed)
     pub binary: PathBuf,

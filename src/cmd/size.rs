@@ -9,6 +9,7 @@ use std::path::PathBuf;
 
 /// Arguments of `size`.
 #[derive(clap::Args)]
+#[command(after_help = render::help::after_help("size"))]
 pub struct Args {
     /// The binary to measure (never executed)
     pub binary: PathBuf,

@@ -9,6 +9,7 @@ use std::path::PathBuf;
 
 /// Arguments of `syscalls`.
 #[derive(clap::Args)]
+#[command(after_help = render::help::after_help("syscalls"))]
 pub struct Args {
     /// The Go binary to analyse (never executed)
     pub binary: PathBuf,
