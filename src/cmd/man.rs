@@ -51,7 +51,9 @@ fn pages(mut cli: clap::Command) -> std::io::Result<Vec<(String, Vec<u8>)>> {
 
 /// One page; `name` is the subcommand's (none for rabbithole(1)).
 fn page(cmd: &clap::Command, name: Option<&str>) -> std::io::Result<Vec<u8>> {
-    let man = Man::new(cmd.clone()).manual("rabbithole manual");
+    let man = Man::new(cmd.clone())
+        .source(format!("rabbithole {}", env!("CARGO_PKG_VERSION")))
+        .manual("rabbithole manual");
     let mut out = Vec::new();
     man.render_title(&mut out)?;
     man.render_name_section(&mut out)?;

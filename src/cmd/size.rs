@@ -41,7 +41,9 @@ pub enum By {
 pub fn run(args: Args) -> anyhow::Result<u8> {
     let name = args.binary.display().to_string();
     let file = super::open(&args.binary)?;
+    let busy = render::progress::Busy::on_stderr(format!("measuring {name}"), !args.json);
     let report = analysis::size::measure(file.bytes()).map_err(|e| anyhow!("{name}: {e}"))?;
+    drop(busy);
     if let Some(path) = &args.html {
         let page = render::size::html::page(&name, &report);
         std::fs::write(path, page).map_err(|e| anyhow!("{}: {e}", path.display()))?;

@@ -204,19 +204,37 @@ pub fn after_help(name: &str) -> String {
 pub fn exit_status(name: Option<&str>) -> &'static str {
     match name {
         Some("trace") => {
-            "The traced program's exit code (128 + the signal number when a signal \
-             killed it); 2 when rabbithole could not start or attach (bad flags, program \
-             not found, ptrace or eBPF not permitted)."
+            "The traced program's exit code (128 + the signal number when a signal killed \
+             it); 2 when rabbithole could not start or attach (bad flags, program not \
+             found, ptrace or eBPF not permitted), with one line saying why."
         }
         Some("path") => {
             "The program's exit code; 2 when rabbithole could not run it (bad flags, \
-             program not found, ptrace not permitted)."
+             program not found, ptrace not permitted), with one line saying why."
+        }
+        Some("addr2line") => {
+            "0 on success; 1 when an address given or read is not hex; 2 on a usage \
+             error or unreadable input, with one line naming the file and the problem."
+        }
+        Some("disasm") => {
+            "0 on success; 1 when -s matches no function; 2 on a usage error or \
+             unreadable input, with one line naming the file and the problem."
+        }
+        Some("syscalls") => {
+            "0 on success; 1 when no syscall site is found or matches --to; 2 on a \
+             usage error or unreadable input, with one line naming the file and the \
+             problem."
         }
         Some("completions") | Some("man") => "0 on success; 2 on a usage error or a failed write.",
-        _ => {
+        Some(_) => {
+            "0 on success; 2 on a usage error or unreadable input, with one line naming \
+             the file and the problem."
+        }
+        None => {
             "0 on success; 1 when nothing matched (a regular expression, --to, an \
-             address that is not hex) or the traced program failed; 2 on a usage error or \
-             unreadable input, with one line naming the file and the problem."
+             address that is not hex); a traced program's own exit code for trace and \
+             path; 2 on a usage error or unreadable input, with one line naming the file \
+             and the problem."
         }
     }
 }
