@@ -6,7 +6,8 @@
 mod cmd;
 
 use clap::builder::{PossibleValuesParser, TypedValueParser as _};
-use clap::{Parser, Subcommand};
+use clap::error::ErrorKind;
+use clap::{CommandFactory as _, Parser, Subcommand};
 use render::color::ColorChoice;
 use std::process::ExitCode;
 
@@ -24,8 +25,9 @@ struct Cli {
             .map(|name| ColorChoice::from_name(&name).expect("a listed name")),
     )]
     color: ColorChoice,
+    // None: `run` prints where to start.
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
 }
 
 #[derive(Subcommand)]
@@ -48,28 +50,21 @@ enum Command {
     Size(cmd::size::Args),
     /// Two binaries side by side: facts, path to write, size by kind and package
     Compare(cmd::compare::Args),
+    /// Shell completions (bash, zsh, fish, ...) generated from these flags
+    Completions(cmd::completions::Args),
+    /// Man pages, one per command, generated from these flags
+    Man(cmd::man::Args),
 }
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
+    let result = match Cli::try_parse() {
+        Ok(cli) => run(cli),
+        Err(e) if e.kind() == ErrorKind::DisplayVersion => version(),
         Err(e) => {
             let code = if e.use_stderr() { 2 } else { 0 };
             let _ = e.print();
             return ExitCode::from(code);
         }
-    };
-    cli.color.set_global();
-    let result = match cli.command {
-        Command::Inspect(args) => cmd::inspect::run(args),
-        Command::Funcs(args) => cmd::funcs::run(args),
-        Command::Addr2line(args) => cmd::addr2line::run(args),
-        Command::Disasm(args) => cmd::disasm::run(args),
-        Command::Syscalls(args) => cmd::syscalls::run(args),
-        Command::Trace(args) => cmd::trace::run(args),
-        Command::Path(args) => cmd::path::run(args),
-        Command::Size(args) => cmd::size::run(args),
-        Command::Compare(args) => cmd::compare::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -91,4 +86,42 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// Runs the command line's command; none: prints where to start.
+fn run(cli: Cli) -> anyhow::Result<u8> {
+    cli.color.set_global();
+    let Some(command) = cli.command else {
+        render::help::write_start_here(&mut std::io::stdout())?;
+        return Ok(0);
+    };
+    match command {
+        Command::Inspect(args) => cmd::inspect::run(args),
+        Command::Funcs(args) => cmd::funcs::run(args),
+        Command::Addr2line(args) => cmd::addr2line::run(args),
+        Command::Disasm(args) => cmd::disasm::run(args),
+        Command::Syscalls(args) => cmd::syscalls::run(args),
+        Command::Trace(args) => cmd::trace::run(args),
+        Command::Path(args) => cmd::path::run(args),
+        Command::Size(args) => cmd::size::run(args),
+        Command::Compare(args) => cmd::compare::run(args),
+        Command::Completions(args) => cmd::completions::run(args, Cli::command()),
+        Command::Man(args) => cmd::man::run(args, Cli::command()),
+    }
+}
+
+/// `--version`: the version, the commit, and which tracing backends work
+/// on this build and this machine.
+fn version() -> anyhow::Result<u8> {
+    let backends = [
+        ("ptrace", tracer::support::ptrace()),
+        ("ebpf", tracer::support::ebpf()),
+    ];
+    let facts = render::help::Version {
+        version: env!("CARGO_PKG_VERSION"),
+        commit: env!("RABBITHOLE_COMMIT"),
+        backends: &backends,
+    };
+    render::help::write_version(&mut std::io::stdout(), &facts)?;
+    Ok(0)
 }

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 /// Arguments of `addr2line`.
 #[derive(clap::Args)]
+#[command(after_help = render::help::after_help("addr2line"))]
 pub struct Args {
     /// The Go binary (stripped is fine)
     pub binary: PathBuf,

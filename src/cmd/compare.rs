@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 /// Arguments of `compare`.
 #[derive(clap::Args)]
+#[command(after_help = render::help::after_help("compare"))]
 pub struct Args {
     /// First binary (A; never executed)
     pub a: PathBuf,
@@ -24,10 +25,12 @@ pub struct Args {
 pub fn run(args: Args) -> anyhow::Result<u8> {
     let (na, nb) = (args.a.display().to_string(), args.b.display().to_string());
     let (fa, fb) = (super::open(&args.a)?, super::open(&args.b)?);
+    let busy = render::progress::Busy::on_stderr(format!("comparing {na} and {nb}"), !args.json);
     // Name the file that fails.
     analysis::size::measure(fa.bytes()).map_err(|e| anyhow!("{na}: {e}"))?;
     analysis::size::measure(fb.bytes()).map_err(|e| anyhow!("{nb}: {e}"))?;
     let c = analysis::compare::compare(fa.bytes(), fb.bytes()).map_err(|e| anyhow!("{e}"))?;
+    drop(busy);
     let mut out = super::stdout();
     if args.json {
         render::compare::write_json(&mut out, &na, &nb, &c)?;

@@ -5,11 +5,12 @@ use anyhow::{anyhow, Context as _};
 use disasm::Syntax;
 use gobin::symtab::ObjFile;
 use render::disasm::{Listing, Options};
-use std::io::Write as _;
+use std::io::{IsTerminal as _, Write as _};
 use std::path::PathBuf;
 
 /// Arguments of `disasm`.
 #[derive(clap::Args)]
+#[command(after_help = render::help::after_help("disasm"))]
 pub struct Args {
     /// The binary to disassemble (never executed)
     pub binary: PathBuf,
@@ -66,7 +67,9 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     if args.json {
         listing.write_json(&mut out, &funcs, &opts)?;
     } else {
-        listing.write_text(&mut out, &funcs, &opts, filter.is_none())?;
+        // A bar on the terminal the listing scrolls through would tear it.
+        let progress = filter.is_none() && !std::io::stdout().is_terminal();
+        listing.write_text(&mut out, &funcs, &opts, progress)?;
     }
     out.flush()?;
     Ok(0)

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 /// Arguments of `funcs`.
 #[derive(clap::Args)]
+#[command(after_help = render::help::after_help("funcs"))]
 pub struct Args {
     /// The Go binary (stripped is fine)
     pub binary: PathBuf,

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 /// Arguments of `inspect`.
 #[derive(clap::Args)]
+#[command(after_help = render::help::after_help("inspect"))]
 pub struct Args {
     /// The binary to inspect (never executed)
     pub binary: PathBuf,

@@ -5,9 +5,11 @@
 
 pub mod addr2line;
 pub mod compare;
+pub mod completions;
 pub mod disasm;
 pub mod funcs;
 pub mod inspect;
+pub mod man;
 pub mod path;
 pub mod size;
 pub mod syscalls;

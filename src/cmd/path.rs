@@ -18,6 +18,7 @@ pub enum Goroutine {
 
 /// Arguments of `path`.
 #[derive(clap::Args)]
+#[command(after_help = render::help::after_help("path"))]
 pub struct Args {
     /// The system call to stop at (name or number)
     #[arg(long, default_value = "write")]

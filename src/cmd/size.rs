@@ -9,6 +9,7 @@ use std::path::PathBuf;
 
 /// Arguments of `size`.
 #[derive(clap::Args)]
+#[command(after_help = render::help::after_help("size"))]
 pub struct Args {
     /// The binary to measure (never executed)
     pub binary: PathBuf,
@@ -40,7 +41,9 @@ pub enum By {
 pub fn run(args: Args) -> anyhow::Result<u8> {
     let name = args.binary.display().to_string();
     let file = super::open(&args.binary)?;
+    let busy = render::progress::Busy::on_stderr(format!("measuring {name}"), !args.json);
     let report = analysis::size::measure(file.bytes()).map_err(|e| anyhow!("{name}: {e}"))?;
+    drop(busy);
     if let Some(path) = &args.html {
         let page = render::size::html::page(&name, &report);
         std::fs::write(path, page).map_err(|e| anyhow!("{}: {e}", path.display()))?;

@@ -9,6 +9,7 @@ use std::path::PathBuf;
 
 /// Arguments of `syscalls`.
 #[derive(clap::Args)]
+#[command(after_help = render::help::after_help("syscalls"))]
 pub struct Args {
     /// The Go binary to analyse (never executed)
     pub binary: PathBuf,
@@ -31,6 +32,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     let name = args.binary.display().to_string();
     let file = super::open(&args.binary)?;
     let go = gobin::GoBinary::parse(file.bytes()).map_err(|e| anyhow!("{name}: {e}"))?;
+    let busy = render::progress::Busy::on_stderr(format!("analysing {name}"), !args.json);
     let mut an = Analysis::new(&go, None);
     let from = an
         .function(&args.from)
@@ -58,6 +60,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         };
         sites.push(Selected { site, paths });
     }
+    drop(busy);
     let mut out = super::stdout();
     if args.json {
         render::syscalls::write_json(&mut out, &name, &args.from, &sites)?;

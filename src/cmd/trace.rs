@@ -9,6 +9,7 @@ use std::path::PathBuf;
 
 /// Arguments of `trace`.
 #[derive(clap::Args)]
+#[command(after_help = render::help::after_help("trace"))]
 pub struct Args {
     /// Follow threads and child processes; twice (-ff) with -o writes one
     /// file per thread, FILE.TID. Go programs always run several threads:

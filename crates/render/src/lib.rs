@@ -3,7 +3,9 @@
 //! [`addr2line`], [`disasm`], [`syscalls`], [`size`], [`compare`], and
 //! [`strace`] and [`path`] for the live commands); every JSON document's
 //! wire type in [`json`], with its `"schema"` name; one HTML escaper
-//! ([`escape`]); one color policy ([`color`]).
+//! ([`escape`]); one color policy ([`color`]); the examples, exit
+//! statuses and `--version` text of the help and man pages ([`help`]);
+//! progress on a terminal's stderr ([`progress`]).
 //!
 //! Printers write to a `&mut dyn Write` as they go, so long listings
 //! stream; nothing here parses a file or runs a process.
@@ -16,6 +18,7 @@ pub mod compare;
 pub mod disasm;
 pub mod escape;
 pub mod funcs;
+pub mod help;
 pub mod html;
 pub mod inspect;
 pub mod json;

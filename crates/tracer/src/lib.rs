@@ -36,6 +36,7 @@ pub mod proc;
 mod seccomp;
 mod spawn;
 mod stop;
+pub mod support;
 pub mod symbolize;
 mod sys;
 mod thread;
