@@ -14,7 +14,11 @@ cd "$(dirname "$0")"
 #   gcc        and libc6-dev: small C programs (thread storms, signals, vfork)
 #   procps     kill and ps for the lifecycle tests
 #   chromium   the HTML reports (path, size) are loaded in a headless browser
-packages=(strace gcc libc6-dev procps chromium)
+#   git        the build records its commit for --version, checked by a test
+#   dpkg-dev   and binutils: scripts/deb.sh builds the Debian package a test installs
+#   man-db     and groff-base: the man pages are rendered as man(1) would
+#   zsh, fish  the generated completions are parsed by each shell
+packages=(strace gcc libc6-dev procps chromium git dpkg-dev binutils man-db groff-base zsh fish)
 
 missing=()
 for p in "${packages[@]}"; do

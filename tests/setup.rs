@@ -54,7 +54,8 @@ fn ci_runs_exactly_the_readme_test_command() {
 }
 
 /// Every program the tests start besides rabbithole and the fixtures, and
-/// the Debian package that brings it (`None`: part of every Debian system).
+/// the Debian package that brings it (`None`: an essential package of every
+/// Debian system: bash, dpkg, bsdutils' `script`, coreutils).
 const TOOLS: &[(&str, Option<&str>)] = &[
     ("strace", Some("strace")),
     ("cc", Some("gcc")),
@@ -62,7 +63,18 @@ const TOOLS: &[(&str, Option<&str>)] = &[
     ("kill", Some("procps")),
     ("chromium", Some("chromium")),
     ("sh", None),
+    ("bash", None),
     ("true", None),
+    ("dpkg", None),
+    ("dpkg-deb", None),
+    ("script", None),
+    ("git", Some("git")),
+    ("dpkg-shlibdeps", Some("dpkg-dev")),
+    ("strip", Some("binutils")),
+    ("groff", Some("groff-base")),
+    ("man", Some("man-db")),
+    ("zsh", Some("zsh")),
+    ("fish", Some("fish")),
 ];
 
 #[test]
