@@ -86,7 +86,10 @@ fn main() -> ExitCode {
                 }
             }
             eprintln!("rabbithole: {line}");
-            ExitCode::from(2)
+            ExitCode::from(
+                err.downcast_ref::<session::Error>()
+                    .map_or(2, session::Error::exit_code),
+            )
         }
     }
 }

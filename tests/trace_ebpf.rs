@@ -16,23 +16,6 @@ use std::collections::BTreeSet;
 use std::process::{Command, Stdio};
 use trace_support::*;
 
-/// Why eBPF cannot run here, from the command itself.
-fn ebpf_unavailable() -> Option<String> {
-    let out = run(
-        Command::new(rabbithole()).args([
-            "trace",
-            "--backend",
-            "ebpf",
-            "-o",
-            "/dev/null",
-            "--",
-            "true",
-        ]),
-        30,
-    );
-    (!out.status.success()).then(|| String::from_utf8_lossy(&out.stderr).into_owned())
-}
-
 fn trace(backend: &str, tag: &str, flags: &[&str], cmd: &[&str]) -> (String, String, i32) {
     let path = tmp(&format!("{tag}.{backend}"));
     let out = run(

@@ -391,6 +391,16 @@ impl Tracer {
                     rval,
                     is_error,
                 };
+                // The spawned command's execve failed (shown, as strace
+                // does): what the child does next is rabbithole's code
+                // reporting the errno, not the program's, and its end is
+                // reported as the exec failure.
+                let exec_failed = is_error
+                    && self.error_fd.is_some()
+                    && entry.is_some_and(|e| exec_nr(e.arch, e.nr));
+                if exec_failed {
+                    t.startup = true;
+                }
                 sink.syscall_exit(thread, &exit)
             }
         }

@@ -22,10 +22,15 @@ extern "C" fn record(signal: libc::c_int, info: *mut libc::siginfo_t, _ctx: *mut
 }
 
 /// Installs the recording handler for `signals` (e.g. SIGINT, SIGTERM,
-/// SIGHUP, SIGQUIT). Handlers are reset by `execve`, so the traced child
-/// starts with default dispositions.
+/// SIGHUP, SIGQUIT), except those ignored when rabbithole started: under
+/// `nohup` or `trap "" HUP` a hangup is meant to reach nobody, as a shell
+/// keeps a signal ignored on entry ignored. The traced child gets the
+/// dispositions rabbithole started with (`inherited`).
 pub fn install(signals: &[i32]) -> Result<(), crate::Error> {
     for &signal in signals {
+        if crate::inherited::was_ignored(signal) {
+            continue;
+        }
         // SAFETY: sigaction is plain data; zeroed is a valid empty action.
         let mut action: libc::sigaction = unsafe { std::mem::zeroed() };
         action.sa_sigaction = record as *const () as usize;

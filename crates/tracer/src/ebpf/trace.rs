@@ -58,11 +58,11 @@ impl EbpfTracer {
         // A failed exec reports its errno on the error pipe.
         let exec_failed = crate::spawn::exec_error(child.error_read);
         crate::spawn::close(child.error_read);
-        if let Some(source) = exec_failed {
+        if let Some(error) = exec_failed {
             t.reap(true);
             return Err(Error::Exec {
                 program: program.to_string_lossy().into_owned(),
-                source,
+                error,
             });
         }
         // Stopped at the exec (SIGTRAP), or ended before it.
