@@ -11,8 +11,9 @@ use std::path::PathBuf;
 #[derive(clap::Args)]
 pub struct Args {
     /// Follow threads and child processes; twice (-ff) with -o writes one
-    /// file per thread, FILE.TID. Go programs always run several threads:
-    /// without -f most of their syscalls are not seen
+    /// file per thread, FILE.TID (without -o, -ff is -f, as in strace). Go
+    /// programs always run several threads: without -f most of their
+    /// syscalls are not seen
     #[arg(short = 'f', action = clap::ArgAction::Count)]
     pub follow: u8,
     /// Attach to a running process and all its threads (repeatable);
@@ -82,12 +83,10 @@ pub struct Args {
     /// (default 32 MiB; events that do not fit are counted as lost)
     #[arg(long, value_name = "BYTES")]
     pub ebpf_ring_size: Option<usize>,
-    /// The command to run and its arguments
-    #[arg(
-        trailing_var_arg = true,
-        allow_hyphen_values = true,
-        value_name = "CMD"
-    )]
+    /// The command to run and its arguments. Options before it are
+    /// rabbithole's (an unknown one is an error); everything from the
+    /// command on is the command's
+    #[arg(trailing_var_arg = true, value_name = "CMD")]
     pub command: Vec<OsString>,
 }
 
@@ -124,7 +123,7 @@ fn config(args: Args) -> anyhow::Result<Config> {
         _ => bail!("trace needs a command to run (trace -- CMD ARGS) or -p PID, not both"),
     };
     let output = match (args.output, args.follow) {
-        (None, 2..) => bail!("-ff needs -o FILE (it writes FILE.TID per thread)"),
+        // strace's meaning: -ff without -o is -f (nothing to split).
         (None, _) => Output::Stderr,
         (Some(file), 2..) => Output::PerThread(file),
         (Some(file), _) => Output::File(file),
