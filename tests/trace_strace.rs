@@ -110,7 +110,7 @@ fn socket_protocols_named_like_strace() {
     let calls = |t: &str| -> Vec<String> {
         t.lines()
             .filter(|l| l.starts_with("socket("))
-            .map(|l| scrub(l))
+            .map(scrub)
             .collect()
     };
     assert_eq!(calls(&s).len(), 3, "{s}");
