@@ -6,6 +6,7 @@ mod cmd;
 use clap::builder::{PossibleValuesParser, TypedValueParser as _};
 use clap::{Parser, Subcommand};
 use render::color::ColorChoice;
+use std::io::Write as _;
 use std::process::ExitCode;
 
 /// How exactly does this Go program make its system calls?
@@ -85,7 +86,8 @@ fn main() -> ExitCode {
                     line.push_str(&cause);
                 }
             }
-            eprintln!("rabbithole: {line}");
+            // A closed stderr leaves only the exit code to say it.
+            let _ = writeln!(std::io::stderr(), "rabbithole: {line}");
             ExitCode::from(
                 err.downcast_ref::<session::Error>()
                     .map_or(2, session::Error::exit_code),

@@ -99,13 +99,16 @@ pub(crate) fn fork_child(prep: &Prepared, filter: Option<&SeccompFilter>) -> Res
 
 /// [`fork_child`]; with `stop_at_exec` the child asks to be traced
 /// (`PTRACE_TRACEME`), so it stops with SIGTRAP right after its execve,
-/// before the new program's first instruction, until detached.
+/// before the new program's first instruction, until detached, and is
+/// killed by the kernel when rabbithole dies.
 pub(crate) fn fork_child_with(
     prep: &Prepared,
     filter: Option<&SeccompFilter>,
     stop_at_exec: bool,
 ) -> Result<Child, Error> {
     let at_start = crate::inherited::AtStart::load();
+    // SAFETY: getpid cannot fail.
+    let parent = unsafe { libc::getpid() };
     let sync = pipe_cloexec()?;
     let error = pipe_cloexec()?;
     let mut argv: Vec<*const libc::c_char> = prep.argv.iter().map(|a| a.as_ptr()).collect();
@@ -155,6 +158,14 @@ pub(crate) fn fork_child_with(
                 }
             }
             if stop_at_exec {
+                // Traced by ptrace only until its exec (the eBPF backend),
+                // so ptrace's EXITKILL will not end it if rabbithole dies:
+                // the kernel does, as it does for a ptrace trace. Checked
+                // after setting, in case rabbithole is already gone.
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0);
+                if libc::getppid() != parent {
+                    libc::_exit(127);
+                }
                 libc::ptrace(libc::PTRACE_TRACEME, 0, 0, 0);
             }
             libc::execve(prep.path.as_ptr(), argv.as_ptr(), envp.as_ptr());

@@ -34,7 +34,7 @@ pub(crate) fn chosen(config: &Config) -> Result<bool, Error> {
             Ok(()) => Ok(true),
             Err(why) => {
                 if config.quiet == 0 && !config.json {
-                    eprintln!("rabbithole: {}", render::notes::ptrace_fallback(&why));
+                    super::streams::stderr_note(&render::notes::ptrace_fallback(&why));
                 }
                 Ok(false)
             }
@@ -75,10 +75,7 @@ pub(crate) fn run(
     let code = super::drive(&mut t, sink, matches!(config.target, Target::Attach(_)))?;
     let lost = t.lost();
     if lost > 0 {
-        eprintln!(
-            "rabbithole: {}",
-            render::notes::events_lost(lost, t.events())
-        );
+        super::streams::stderr_note(&render::notes::events_lost(lost, t.events()));
     }
     Ok(code)
 }

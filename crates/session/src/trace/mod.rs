@@ -209,6 +209,20 @@ fn drive(t: &mut dyn Backend, sink: &mut TraceSink, attach: bool) -> Result<u8, 
         match t.run(sink)? {
             Outcome::Finished(how) => break how.map_or(0, ExitKind::shell_code),
             Outcome::Paused(_) => continue,
+            Outcome::Interrupted(r) if r.output_closed() => {
+                // Nothing can show the trace any more: stop, leaving
+                // nothing that rabbithole started to run on untraced.
+                if attach {
+                    t.detach_all(sink)?;
+                } else {
+                    t.kill_spawned();
+                    while !matches!(t.run(sink)?, Outcome::Finished(_)) {}
+                }
+                return Err(Error::io(
+                    "writing the trace",
+                    std::io::ErrorKind::BrokenPipe.into(),
+                ));
+            }
             Outcome::Interrupted(r) => {
                 if attach {
                     t.detach_all(sink)?;
@@ -224,7 +238,7 @@ fn drive(t: &mut dyn Backend, sink: &mut TraceSink, attach: bool) -> Result<u8, 
     };
     sink.finish()?;
     if let Some(note) = sink.stacks.as_ref().and_then(|s| s.hidden_note()) {
-        eprintln!("rabbithole: {note}");
+        streams::stderr_note(&note);
     }
     Ok(code)
 }

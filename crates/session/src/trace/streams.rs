@@ -134,7 +134,7 @@ impl Streams {
                         ));
                     }
                     Err(e) => {
-                        self.error.get_or_insert(e);
+                        self.failed(e);
                         return None;
                     }
                 }
@@ -168,7 +168,7 @@ impl Streams {
         s.buf.clear();
         render(&mut s.printer, &mut s.buf);
         if let Err(e) = s.put_buf() {
-            self.error.get_or_insert(e);
+            self.failed(e);
         }
     }
 
@@ -191,7 +191,7 @@ impl Streams {
             }
         };
         if let Err(e) = r {
-            self.error.get_or_insert(e);
+            self.failed(e);
         }
     }
 
@@ -212,7 +212,7 @@ impl Streams {
         }
         if let Some(s) = self.stream(tid) {
             if let Err(e) = s.put(text) {
-                self.error.get_or_insert(e);
+                self.failed(e);
             }
         }
     }
@@ -230,7 +230,16 @@ impl Streams {
                 let _ = s.w.flush();
             }
         }
-        eprintln!("rabbithole: {text}");
+        stderr_note(text);
+    }
+
+    /// Keeps the first write error for the end; a closed pipe (`trace
+    /// ... 2>&1 | head`) also ends the trace now, as SIGPIPE ends strace.
+    fn failed(&mut self, e: std::io::Error) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            tracer::interrupt::output_closed();
+        }
+        self.error.get_or_insert(e);
     }
 
     /// The thread is gone: its `-ff` file is complete.
@@ -264,4 +273,11 @@ impl Streams {
         }
         Ok(())
     }
+}
+
+/// Writes `rabbithole: TEXT` on stderr. A closed stderr is no failure of
+/// the trace (the note is lost, the trace goes on); `eprintln!` would
+/// panic.
+pub(crate) fn stderr_note(text: &str) {
+    let _ = writeln!(std::io::stderr(), "rabbithole: {text}");
 }
