@@ -5,12 +5,14 @@
 //! `render`, and returns the traced command's exit code.
 //!
 //! Rooms: `filter` (`-e trace=`), `sink` (the events), `streams` (stderr,
-//! `-o`, `-ff` files), `threads` (per-thread state), `tally` (`-c`),
+//! `-o`, `-ff` files), `outfile` (opening those without following a
+//! planted link), `threads` (per-thread state), `tally` (`-c`),
 //! `stacks` (`-k`, `--by`, `--no-runtime`), `ebpf` (choosing and
 //! configuring the eBPF backend).
 
 mod ebpf;
 mod filter;
+mod outfile;
 mod sink;
 mod stacks;
 mod streams;

@@ -7,7 +7,6 @@ use super::threads::TidMap;
 use super::Output;
 use crate::Error;
 use render::strace::{LineOptions, PidPrefix, Printer};
-use std::fs::File;
 use std::io::{BufWriter, IsTerminal, Write};
 use std::path::PathBuf;
 
@@ -84,7 +83,7 @@ impl Streams {
         let (main, per_thread_files) = match output {
             Output::PerThread(base) => (None, Some(base.clone())),
             Output::File(path) => {
-                let f = File::create(path)
+                let f = super::outfile::create_output(path)
                     .map_err(|e| Error::io(format!("cannot create {}", path.display()), e))?;
                 (Some((Box::new(f) as Box<dyn Write>, false)), None)
             }
@@ -125,7 +124,7 @@ impl Streams {
             if let std::collections::hash_map::Entry::Vacant(slot) = self.files.entry(tid) {
                 let mut name = base.clone().into_os_string();
                 name.push(format!(".{tid}"));
-                match File::create(&name) {
+                match super::outfile::create_nofollow(std::path::Path::new(&name)) {
                     Ok(f) => {
                         slot.insert(Stream::new(
                             BufWriter::new(Box::new(f)),
