@@ -212,3 +212,31 @@ fn no_runtime_hides_the_runtime_and_says_how_many() {
     let total = all.lines().filter(|l| l.contains('(')).count();
     assert!(seen.abs_diff(total) < total / 2, "{seen} vs {total}");
 }
+
+#[test]
+fn by_caller_is_the_programs_code_and_stdlib_caller_the_old_way() {
+    let groups = |by: &str| -> Vec<String> {
+        let (text, _) = trace(
+            &["-c", "-f", "--by", by],
+            "files_net-go1.27-linux-amd64",
+            &["0"],
+        );
+        text.lines()
+            .skip(2)
+            .filter(|l| !l.starts_with(' ') && !l.starts_with('-'))
+            .filter_map(|l| l.split_whitespace().next().map(str::to_string))
+            .collect()
+    };
+    let own = groups("caller");
+    assert!(own.contains(&"main.main".to_string()), "{own:?}");
+    // os.Open and net.Dial are how main.main made its calls, not who
+    // (os.newFileFromNewFile remains: the standard library's own start-up
+    // calls, with no program frame on their stacks).
+    assert!(
+        !own.iter()
+            .any(|g| g == "os.newFile" || g.starts_with("net.")),
+        "{own:?}"
+    );
+    let stdlib = groups("stdlib-caller");
+    assert!(stdlib.contains(&"os.newFile".to_string()), "{stdlib:?}");
+}

@@ -63,8 +63,9 @@ pub struct Args {
     /// Deepest stack printed with -k
     #[arg(long, value_name = "N", default_value_t = 32)]
     pub stack_depth: usize,
-    /// With -c: count syscalls per calling function or package (the first
-    /// frame outside runtime, syscall and x/sys)
+    /// With -c: count syscalls per calling function or package (caller:
+    /// the first frame of the program's own code, outside the standard
+    /// library; stdlib-caller: the first outside runtime, syscall and x/sys)
     #[arg(long, value_enum, value_name = "WHAT", requires = "summary")]
     pub by: Option<By>,
     /// Hide syscalls the Go runtime makes on its own (scheduler, GC,
@@ -93,9 +94,13 @@ pub struct Args {
 /// What `-c --by` groups syscalls by.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum By {
-    /// The first function outside the runtime, syscall and x/sys packages.
+    /// The first function of the program's own code (outside the standard
+    /// library; else outside the runtime, syscall and x/sys packages).
     Caller,
-    /// That function's package.
+    /// The first function outside the runtime, syscall and x/sys
+    /// packages, often in the standard library (os, net).
+    StdlibCaller,
+    /// The caller's package.
     Package,
 }
 
@@ -151,6 +156,7 @@ fn config(args: Args) -> anyhow::Result<Config> {
         stack_depth: args.stack_depth,
         by: args.by.map(|b| match b {
             By::Caller => Grouping::Caller,
+            By::StdlibCaller => Grouping::StdlibCaller,
             By::Package => Grouping::Package,
         }),
         no_runtime: args.no_runtime,
