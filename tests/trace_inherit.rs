@@ -22,13 +22,13 @@ fn backends() -> Vec<&'static str> {
 }
 
 /// The `/proc/self/status` fields that say how a program was started (not
-/// its pid, memory or tracer).
+/// its pid, memory or tracer, nor `SigQ`, the user's signals queued in
+/// any process).
 const STATUS_FIELDS: &[&str] = &[
     "Umask",
     "Uid",
     "Gid",
     "Groups",
-    "SigQ",
     "SigPnd",
     "ShdPnd",
     "SigBlk",
