@@ -259,3 +259,18 @@ fn by_caller_is_the_programs_code_and_stdlib_caller_the_old_way() {
         "{stdlib:?}"
     );
 }
+
+#[test]
+fn no_function_pointer_is_taken_for_a_return_address() {
+    // cgo: glibc's __libc_sigaction keeps the new handler at SP, where a
+    // leaf wrapper's return address would be; runtime.sigtramp's entry is
+    // not a caller.
+    let (text, _) = trace(
+        &["-k", "-f", "-e", "trace=rt_sigaction"],
+        "cgo_hello-go1.27-linux-amd64",
+        &[],
+    );
+    assert!(text.contains("sa_handler=0x"), "{text}");
+    assert!(text.contains(" > __libc_sigaction "), "{text}");
+    assert!(!text.contains("runtime.sigtramp"), "{text}");
+}
