@@ -83,7 +83,10 @@ fn main() -> ExitCode {
                 }
             }
             render::notes::emit(&line);
-            ExitCode::from(2)
+            ExitCode::from(
+                err.downcast_ref::<session::Error>()
+                    .map_or(2, session::Error::exit_code),
+            )
         }
     }
 }

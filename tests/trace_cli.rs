@@ -91,12 +91,14 @@ fn sigterm_to_rabbithole_is_passed_to_the_child() {
 }
 
 #[test]
-fn missing_command_is_exit_2_with_one_line() {
+fn missing_command_is_exit_127_with_one_line() {
     let out = trace(&["--", "/no/such/program"]);
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.status.code(), Some(127));
     let err = text(&out.stderr);
-    assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(err.contains("cannot run /no/such/program"), "{err}");
+    assert_eq!(
+        err,
+        "rabbithole: Can't stat '/no/such/program': No such file or directory\n"
+    );
 }
 
 /// Per-tid count of the fixture's worker writes in a `-f -o FILE` trace;
@@ -375,4 +377,50 @@ fn attach_shows_calls_and_ctrl_c_detaches_leaving_the_process_running() {
     );
     target.kill().unwrap();
     target.wait().unwrap();
+}
+
+#[test]
+fn unknown_options_are_errors_not_programs() {
+    let out = trace(&["-k", "--stack-dept", "5", "--", "true"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(
+        err.starts_with("error: unexpected argument '--stack-dept' found"),
+        "{err}"
+    );
+    // From the command on, every word is the command's, dashes or not.
+    let out = trace(&[
+        "-qq",
+        "-e",
+        "trace=none",
+        "sh",
+        "-c",
+        "echo $0 $1",
+        "-x",
+        "--y",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "-x --y\n");
+}
+
+#[test]
+fn ff_without_o_is_f_as_in_strace() {
+    let out = trace(&[
+        "-ff",
+        "-qq",
+        "-e",
+        "trace=write",
+        "--",
+        "sh",
+        "-c",
+        "echo a; (echo b)",
+    ]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(err.starts_with("write(1, \"a\\n\", 2)"), "{err}");
+    assert!(
+        err.lines()
+            .any(|l| l.starts_with("[pid ") && l.contains("] write(1, \"b\\n\", 2)")),
+        "{err}"
+    );
 }

@@ -212,3 +212,65 @@ fn no_runtime_hides_the_runtime_and_says_how_many() {
     let total = all.lines().filter(|l| l.contains('(')).count();
     assert!(seen.abs_diff(total) < total / 2, "{seen} vs {total}");
 }
+
+#[test]
+fn by_caller_is_the_programs_code_and_stdlib_caller_the_old_way() {
+    // The groups that made `openat` calls, with their counts.
+    let openat_groups = |by: &str| -> Vec<(String, u64)> {
+        let (text, _) = trace(
+            &["-c", "-f", "--by", by],
+            "files_net-go1.27-linux-amd64",
+            &["0"],
+        );
+        let mut group = String::new();
+        let mut out = Vec::new();
+        for l in text.lines().skip(2) {
+            let mut words = l.split_whitespace();
+            let (Some(first), Some(calls)) = (words.next(), words.next()) else {
+                continue;
+            };
+            if !l.starts_with(' ') {
+                group = first.to_string();
+            } else if first == "openat" {
+                out.push((group.clone(), calls.parse().unwrap()));
+            }
+        }
+        out
+    };
+    // main.main opens its files through os.WriteFile, os.Open and
+    // syscall.Open: those calls are main.main's, whatever the library
+    // frames between (the runtime's own opens are "(Go runtime)").
+    let own = openat_groups("caller");
+    let by_main: u64 = own
+        .iter()
+        .filter(|(g, _)| g == "main.main")
+        .map(|(_, n)| n)
+        .sum();
+    assert!(by_main >= 4, "{own:?}");
+    assert!(
+        own.iter()
+            .all(|(g, _)| g.starts_with("main.") || g.starts_with('(')),
+        "{own:?}"
+    );
+    // The old way names the standard library function instead.
+    let stdlib = openat_groups("stdlib-caller");
+    assert!(
+        stdlib.iter().any(|(g, _)| g.starts_with("os.")),
+        "{stdlib:?}"
+    );
+}
+
+#[test]
+fn no_function_pointer_is_taken_for_a_return_address() {
+    // cgo: glibc's __libc_sigaction keeps the new handler at SP, where a
+    // leaf wrapper's return address would be; runtime.sigtramp's entry is
+    // not a caller.
+    let (text, _) = trace(
+        &["-k", "-f", "-e", "trace=rt_sigaction"],
+        "cgo_hello-go1.27-linux-amd64",
+        &[],
+    );
+    assert!(text.contains("sa_handler=0x"), "{text}");
+    assert!(text.contains(" > __libc_sigaction "), "{text}");
+    assert!(!text.contains("runtime.sigtramp"), "{text}");
+}

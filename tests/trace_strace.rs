@@ -96,6 +96,29 @@ fn sh_fork_exec_chain_matches_strace() {
 }
 
 #[test]
+fn socket_protocols_named_like_strace() {
+    // MPTCP (262) and UDP-Lite (136): numbers beyond the common ones.
+    let (s, r) = trace_both(
+        "protocols",
+        &["-qq", "-e", "trace=socket"],
+        &[
+            "perl",
+            "-e",
+            "socket(my $a, 2, 1, 262); socket(my $b, 10, 2, 136); socket(my $c, 2, 3, 143)",
+        ],
+    );
+    let calls = |t: &str| -> Vec<String> {
+        t.lines()
+            .filter(|l| l.starts_with("socket("))
+            .map(scrub)
+            .collect()
+    };
+    assert_eq!(calls(&s).len(), 3, "{s}");
+    assert!(s.contains("IPPROTO_MPTCP"), "{s}");
+    assert_eq!(calls(&s), calls(&r));
+}
+
+#[test]
 fn killed_by_signal_matches_strace() {
     assert_same_sequences("kill", &["sh", "-c", "kill -USR1 $$"]);
 }

@@ -12,8 +12,9 @@ use std::path::PathBuf;
 #[command(after_help = render::help::after_help("trace"))]
 pub struct Args {
     /// Follow threads and child processes; twice (-ff) with -o writes one
-    /// file per thread, FILE.TID. Go programs always run several threads:
-    /// without -f most of their syscalls are not seen
+    /// file per thread, FILE.TID (without -o, -ff is -f, as in strace). Go
+    /// programs always run several threads: without -f most of their
+    /// syscalls are not seen
     #[arg(short = 'f', action = clap::ArgAction::Count)]
     pub follow: u8,
     /// Attach to a running process and all its threads (repeatable);
@@ -63,8 +64,9 @@ pub struct Args {
     /// Deepest stack printed with -k
     #[arg(long, value_name = "N", default_value_t = 32)]
     pub stack_depth: usize,
-    /// With -c: count syscalls per calling function or package (the first
-    /// frame outside runtime, syscall and x/sys)
+    /// With -c: count syscalls per calling function or package (caller:
+    /// the first frame of the program's own code, outside the standard
+    /// library; stdlib-caller: the first outside runtime, syscall and x/sys)
     #[arg(long, value_enum, value_name = "WHAT", requires = "summary")]
     pub by: Option<By>,
     /// Hide syscalls the Go runtime makes on its own (scheduler, GC,
@@ -83,21 +85,23 @@ pub struct Args {
     /// (default 32 MiB; events that do not fit are counted as lost)
     #[arg(long, value_name = "BYTES")]
     pub ebpf_ring_size: Option<usize>,
-    /// The command to run and its arguments
-    #[arg(
-        trailing_var_arg = true,
-        allow_hyphen_values = true,
-        value_name = "CMD"
-    )]
+    /// The command to run and its arguments. Options before it are
+    /// rabbithole's (an unknown one is an error); everything from the
+    /// command on is the command's
+    #[arg(trailing_var_arg = true, value_name = "CMD")]
     pub command: Vec<OsString>,
 }
 
 /// What `-c --by` groups syscalls by.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum By {
-    /// The first function outside the runtime, syscall and x/sys packages.
+    /// The first function of the program's own code (outside the standard
+    /// library; else outside the runtime, syscall and x/sys packages).
     Caller,
-    /// That function's package.
+    /// The first function outside the runtime, syscall and x/sys
+    /// packages, often in the standard library (os, net).
+    StdlibCaller,
+    /// The caller's package.
     Package,
 }
 
@@ -125,7 +129,7 @@ fn config(args: Args) -> anyhow::Result<Config> {
         _ => bail!("trace needs a command to run (trace -- CMD ARGS) or -p PID, not both"),
     };
     let output = match (args.output, args.follow) {
-        (None, 2..) => bail!("-ff needs -o FILE (it writes FILE.TID per thread)"),
+        // strace's meaning: -ff without -o is -f (nothing to split).
         (None, _) => Output::Stderr,
         (Some(file), 2..) => Output::PerThread(file),
         (Some(file), _) => Output::File(file),
@@ -153,6 +157,7 @@ fn config(args: Args) -> anyhow::Result<Config> {
         stack_depth: args.stack_depth,
         by: args.by.map(|b| match b {
             By::Caller => Grouping::Caller,
+            By::StdlibCaller => Grouping::StdlibCaller,
             By::Package => Grouping::Package,
         }),
         no_runtime: args.no_runtime,

@@ -29,6 +29,23 @@ pub fn tmp(name: &str) -> PathBuf {
     dir.join(name)
 }
 
+/// Why eBPF cannot run here, from the command itself; `None` when it can.
+pub fn ebpf_unavailable() -> Option<String> {
+    let out = run(
+        Command::new(rabbithole()).args([
+            "trace",
+            "--backend",
+            "ebpf",
+            "-o",
+            "/dev/null",
+            "--",
+            "true",
+        ]),
+        30,
+    );
+    (!out.status.success()).then(|| String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
 /// Waits for `child` at most `secs` seconds, killing it after that.
 pub fn wait_deadline(child: &mut Child, secs: u64) -> ExitStatus {
     let end = Instant::now() + Duration::from_secs(secs);

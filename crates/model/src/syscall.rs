@@ -41,9 +41,9 @@ pub enum Arg {
         path: Option<String>,
     },
     /// Bytes read from the tracee, shown as a quoted, escaped C string.
+    #[serde(serialize_with = "str_value")]
     Str {
         /// The bytes, cut at the `-s` limit.
-        #[serde(serialize_with = "bytes_as_text")]
         bytes: Vec<u8>,
         /// True when the tracee had more bytes than `-s` allows (`"..."...`).
         truncated: bool,
@@ -223,16 +223,34 @@ pub struct SummaryRow {
     pub seconds: f64,
 }
 
-/// Strings from tracees are bytes; JSON wants text. Valid UTF-8 goes as is,
-/// anything else lossily, since the `text` field keeps the exact escapes.
-fn bytes_as_text<S: Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&String::from_utf8_lossy(bytes))
+/// Strings from tracees are bytes; JSON wants text. `bytes` is the text
+/// (lossy where the bytes are not UTF-8, for readers that want a string),
+/// and when it is lossy, `hex` carries every byte exactly.
+fn str_value<S: Serializer>(bytes: &[u8], truncated: &bool, s: S) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    let exact = std::str::from_utf8(bytes).is_ok();
+    let mut m = s.serialize_map(Some(if exact { 2 } else { 3 }))?;
+    m.serialize_entry("bytes", &String::from_utf8_lossy(bytes))?;
+    m.serialize_entry("truncated", truncated)?;
+    if !exact {
+        m.serialize_entry("hex", &HexBytes(bytes))?;
+    }
+    m.end()
+}
+
+struct HexBytes<'a>(&'a [u8]);
+
+impl Serialize for HexBytes<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        bytes_as_hex(self.0, s)
+    }
 }
 
 fn bytes_as_hex<S: Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
+    use std::fmt::Write as _;
     let mut t = String::with_capacity(bytes.len() * 2);
     for b in bytes {
-        t.push_str(&format!("{b:02x}"));
+        let _ = write!(t, "{b:02x}");
     }
     s.serialize_str(&t)
 }

@@ -34,9 +34,14 @@ pub const NO_STACK: &str = "(no stack)";
 /// What the groups are, for the table's heading.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Grouping {
-    /// The first function outside the runtime and syscall plumbing.
+    /// The first function of the program's own code: outside the
+    /// standard library (then, when there is none, outside the runtime and
+    /// syscall plumbing).
     Caller,
-    /// That function's package.
+    /// The first function outside the runtime and syscall plumbing, often
+    /// in the standard library (`os.openFileNolog`).
+    StdlibCaller,
+    /// The caller's package.
     Package,
 }
 
@@ -52,6 +57,7 @@ pub fn by_table(grouping: Grouping, tally: &HashMap<(String, String), Count>) ->
     let head = match grouping {
         Grouping::Package => "package / syscall",
         Grouping::Caller => "caller / syscall",
+        Grouping::StdlibCaller => "stdlib caller / syscall",
     };
     let rule = format!(
         "{} {} {} {}",

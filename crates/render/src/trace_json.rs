@@ -199,3 +199,29 @@ pub fn exit(out: &mut Vec<u8>, origin: Origin, how: &ProcessExit) -> serde_json:
         },
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use model::syscall::Arg;
+
+    fn value(bytes: &[u8]) -> serde_json::Value {
+        serde_json::to_value(Arg::Str {
+            bytes: bytes.to_vec(),
+            truncated: false,
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn str_bytes_are_lossless() {
+        // Valid UTF-8: the text alone says it all.
+        assert_eq!(
+            value("héllo\n".as_bytes()),
+            serde_json::json!({"type": "str", "value": {"bytes": "héllo\n", "truncated": false}})
+        );
+        // Not UTF-8: the text is lossy, `hex` is exact.
+        let v = value(b"a\xff\x00b");
+        assert_eq!(v["value"]["bytes"], "a\u{fffd}\u{0}b");
+        assert_eq!(v["value"]["hex"], "61ff0062");
+    }
+}

@@ -28,6 +28,15 @@ pub enum Error {
 }
 
 impl Error {
+    /// The exit code for this failure: a shell's 127 or 126 when the
+    /// command could not be run, else 2 (rabbithole's own failure).
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Error::Tracer(e) => e.exec_exit_code().unwrap_or(2),
+            _ => 2,
+        }
+    }
+
     /// An I/O failure while doing `what`.
     pub(crate) fn io(what: impl Into<String>, source: std::io::Error) -> Error {
         Error::Io {

@@ -16,6 +16,10 @@ pub trait Backend {
     fn signal_main(&self, signal: i32);
     /// Threads traced now.
     fn tracee_count(&self) -> usize;
+    /// Kills (SIGKILL) every traced process of a spawned command, the
+    /// command and the descendants being traced: the trace is ending
+    /// early and nothing it started may go on untraced.
+    fn kill_spawned(&self);
 }
 
 impl Backend for Tracer {
@@ -30,6 +34,9 @@ impl Backend for Tracer {
     }
     fn tracee_count(&self) -> usize {
         Tracer::tracee_count(self)
+    }
+    fn kill_spawned(&self) {
+        Tracer::kill_spawned(self)
     }
 }
 
@@ -47,5 +54,8 @@ impl Backend for EbpfTracer {
     }
     fn tracee_count(&self) -> usize {
         EbpfTracer::tracee_count(self)
+    }
+    fn kill_spawned(&self) {
+        EbpfTracer::kill_spawned(self)
     }
 }

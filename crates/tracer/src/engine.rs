@@ -240,6 +240,20 @@ impl Tracer {
         let _ = sys::send_signal(self.main_pid, signal);
     }
 
+    /// Kills every traced process when the command was spawned (attached
+    /// processes are left alone); [`Tracer::run`] then reports their ends.
+    pub fn kill_spawned(&self) {
+        if !self.spawned {
+            return;
+        }
+        let mut pids: Vec<i32> = self.tracees.values().map(|t| t.pid).collect();
+        pids.sort_unstable();
+        pids.dedup();
+        for pid in pids {
+            let _ = sys::send_signal(pid, libc::SIGKILL);
+        }
+    }
+
     /// The thread a sink paused, to inspect before the next [`Tracer::run`].
     pub fn paused_thread(&self) -> Option<LiveThread> {
         let (tid, _) = self.paused?;
@@ -391,6 +405,16 @@ impl Tracer {
                     rval,
                     is_error,
                 };
+                // The spawned command's execve failed (shown, as strace
+                // does): what the child does next is rabbithole's code
+                // reporting the errno, not the program's, and its end is
+                // reported as the exec failure.
+                let exec_failed = is_error
+                    && self.error_fd.is_some()
+                    && entry.is_some_and(|e| exec_nr(e.arch, e.nr));
+                if exec_failed {
+                    t.startup = true;
+                }
                 sink.syscall_exit(thread, &exit)
             }
         }

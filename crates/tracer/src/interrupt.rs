@@ -22,10 +22,15 @@ extern "C" fn record(signal: libc::c_int, info: *mut libc::siginfo_t, _ctx: *mut
 }
 
 /// Installs the recording handler for `signals` (e.g. SIGINT, SIGTERM,
-/// SIGHUP, SIGQUIT). Handlers are reset by `execve`, so the traced child
-/// starts with default dispositions.
+/// SIGHUP, SIGQUIT), except those ignored when rabbithole started: under
+/// `nohup` or `trap "" HUP` a hangup is meant to reach nobody, as a shell
+/// keeps a signal ignored on entry ignored. The traced child gets the
+/// dispositions rabbithole started with (`inherited`).
 pub fn install(signals: &[i32]) -> Result<(), crate::Error> {
     for &signal in signals {
+        if crate::inherited::was_ignored(signal) {
+            continue;
+        }
         // SAFETY: sigaction is plain data; zeroed is a valid empty action.
         let mut action: libc::sigaction = unsafe { std::mem::zeroed() };
         action.sa_sigaction = record as *const () as usize;
@@ -43,6 +48,16 @@ pub fn install(signals: &[i32]) -> Result<(), crate::Error> {
     Ok(())
 }
 
+/// Records that rabbithole's own output is a closed pipe, as if SIGPIPE
+/// had arrived: Rust ignores SIGPIPE, so the write fails with EPIPE
+/// instead of ending the process as it ends strace. The trace loops then
+/// return [`crate::Outcome::Interrupted`] with [`Received::output_closed`].
+pub fn output_closed() {
+    // SI_KERNEL: not sent by a process.
+    CODE.store(0x80, Ordering::SeqCst);
+    PENDING.store(libc::SIGPIPE, Ordering::SeqCst);
+}
+
 /// A signal rabbithole itself received.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Received {
@@ -52,6 +67,15 @@ pub struct Received {
     /// (Ctrl-C on the terminal, which also reached the traced child, since
     /// it shares the foreground process group).
     pub from_process: bool,
+}
+
+impl Received {
+    /// The "signal" is rabbithole's output being gone
+    /// ([`output_closed`]); SIGPIPE itself is ignored, so nothing else
+    /// records it.
+    pub fn output_closed(&self) -> bool {
+        self.signal == libc::SIGPIPE
+    }
 }
 
 /// Takes the last recorded signal, if any.

@@ -31,6 +31,7 @@ mod error;
 mod event;
 pub mod fake;
 pub mod goroutine;
+mod inherited;
 pub mod interrupt;
 pub mod proc;
 mod seccomp;

@@ -30,6 +30,25 @@ pub fn exists(id: i32) -> bool {
     std::path::Path::new(&format!("/proc/{id}")).exists()
 }
 
+/// Whether `pid` is a kernel thread (PF_KTHREAD in the flags, the 9th
+/// field of `/proc/PID/stat`): it runs no program and makes no system
+/// calls of its own, so there is nothing to trace.
+pub fn is_kernel_thread(pid: i32) -> bool {
+    const PF_KTHREAD: u64 = 0x0020_0000;
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return false;
+    };
+    // The name (2nd field) is in parentheses and may hold spaces.
+    let Some((_, after_name)) = stat.rsplit_once(')') else {
+        return false;
+    };
+    after_name
+        .split_whitespace()
+        .nth(6)
+        .and_then(|f| f.parse::<u64>().ok())
+        .is_some_and(|flags| flags & PF_KTHREAD != 0)
+}
+
 /// The executable `pid` runs (`/proc/PID/exe`).
 pub fn executable(pid: i32) -> Option<PathBuf> {
     std::fs::read_link(format!("/proc/{pid}/exe")).ok()

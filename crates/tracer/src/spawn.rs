@@ -19,9 +19,9 @@ pub(crate) struct Prepared {
 /// Finds `program` like `execvp` does: as given when it contains a slash,
 /// else in each `PATH` directory.
 pub fn resolve(program: &OsStr) -> Result<PathBuf, Error> {
-    let not_found = |e: std::io::Error| Error::Exec {
+    let not_found = |e: std::io::Error| Error::NotFound {
         program: program.to_string_lossy().into_owned(),
-        source: e,
+        error: e,
     };
     if program.as_bytes().contains(&b'/') {
         let p = PathBuf::from(program);
@@ -37,15 +37,13 @@ pub fn resolve(program: &OsStr) -> Result<PathBuf, Error> {
             }
         }
     }
-    Err(not_found(std::io::Error::from(
-        std::io::ErrorKind::NotFound,
-    )))
+    Err(not_found(std::io::Error::from_raw_os_error(libc::ENOENT)))
 }
 
 fn cstring(bytes: Vec<u8>, program: &OsStr) -> Result<CString, Error> {
     CString::new(bytes).map_err(|_| Error::Exec {
         program: program.to_string_lossy().into_owned(),
-        source: std::io::Error::new(
+        error: std::io::Error::new(
             std::io::ErrorKind::InvalidInput,
             "argument contains a NUL byte",
         ),
@@ -95,76 +93,22 @@ fn pipe_cloexec() -> Result<[libc::c_int; 2], Error> {
     Ok(fds)
 }
 
-/// glibc's own real-time signals (SIGCANCEL and SIGSETXID, 32 and 33):
-/// it gives them handlers once rabbithole starts a thread, replacing an
-/// ignored disposition inherited from rabbithole's parent. A handler is
-/// reset by execve, an ignored signal is not, so the traced program would
-/// see them as default instead of ignored. Bit N: signal N was ignored.
-static IGNORED_AT_START: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-static IGNORED_KNOWN: std::sync::Once = std::sync::Once::new();
-
-/// The kernel's `struct sigaction` on x86-64 and arm64: glibc's wrapper
-/// refuses its own signals, so they are read and set with the raw call.
-#[repr(C)]
-struct KernelSigaction {
-    handler: usize,
-    flags: u64,
-    restorer: usize,
-    mask: u64,
-}
-
-/// Sets `sig` to ignored (`ignore`) or reads whether it is, with the raw
-/// `rt_sigaction`; async-signal-safe.
-///
-/// # Safety
-/// Plain system call on live locals; safe to call in a forked child.
-unsafe fn raw_ignored(sig: i32, ignore: bool) -> bool {
-    let ign = KernelSigaction {
-        handler: libc::SIG_IGN,
-        flags: 0,
-        restorer: 0,
-        mask: 0,
-    };
-    let mut old = KernelSigaction {
-        handler: 0,
-        flags: 0,
-        restorer: 0,
-        mask: 0,
-    };
-    let new: *const KernelSigaction = if ignore { &ign } else { std::ptr::null() };
-    // SAFETY: the caller's contract; both pointers are live locals.
-    let r = unsafe { libc::syscall(libc::SYS_rt_sigaction, sig, new, &mut old, 8) };
-    r == 0 && old.handler == libc::SIG_IGN
-}
-
-/// Notes which of glibc's signals rabbithole inherited as ignored; call
-/// before starting any thread (later calls do nothing).
-pub(crate) fn note_inherited_dispositions() {
-    IGNORED_KNOWN.call_once(|| {
-        let mut bits = 0u64;
-        for sig in [32, 33] {
-            // SAFETY: reads the disposition only (no new action).
-            if unsafe { raw_ignored(sig, false) } {
-                bits |= 1 << sig;
-            }
-        }
-        IGNORED_AT_START.store(bits, std::sync::atomic::Ordering::Relaxed);
-    });
-}
-
 pub(crate) fn fork_child(prep: &Prepared, filter: Option<&SeccompFilter>) -> Result<Child, Error> {
     fork_child_with(prep, filter, false)
 }
 
 /// [`fork_child`]; with `stop_at_exec` the child asks to be traced
 /// (`PTRACE_TRACEME`), so it stops with SIGTRAP right after its execve,
-/// before the new program's first instruction, until detached.
+/// before the new program's first instruction, until detached, and is
+/// killed by the kernel when rabbithole dies.
 pub(crate) fn fork_child_with(
     prep: &Prepared,
     filter: Option<&SeccompFilter>,
     stop_at_exec: bool,
 ) -> Result<Child, Error> {
-    let ignored = IGNORED_AT_START.load(std::sync::atomic::Ordering::Relaxed);
+    let at_start = crate::inherited::AtStart::load();
+    // SAFETY: getpid cannot fail.
+    let parent = unsafe { libc::getpid() };
     let sync = pipe_cloexec()?;
     let error = pipe_cloexec()?;
     let mut argv: Vec<*const libc::c_char> = prep.argv.iter().map(|a| a.as_ptr()).collect();
@@ -194,15 +138,7 @@ pub(crate) fn fork_child_with(
                 && *libc::__errno_location() == libc::EINTR
             {}
             libc::close(sync[0]);
-            // Rust ignores SIGPIPE in rabbithole; an ignored signal stays
-            // ignored across execve, and the traced program must start
-            // with the default, as from a shell.
-            libc::signal(libc::SIGPIPE, libc::SIG_DFL);
-            for sig in [32, 33] {
-                if ignored & (1 << sig) != 0 {
-                    raw_ignored(sig, true);
-                }
-            }
+            at_start.restore();
             if let Some(prog) = &fprog {
                 let prog_ptr = prog as *const SockFprog;
                 let mut r = libc::syscall(
@@ -222,6 +158,14 @@ pub(crate) fn fork_child_with(
                 }
             }
             if stop_at_exec {
+                // Traced by ptrace only until its exec (the eBPF backend),
+                // so ptrace's EXITKILL will not end it if rabbithole dies:
+                // the kernel does, as it does for a ptrace trace. Checked
+                // after setting, in case rabbithole is already gone.
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0);
+                if libc::getppid() != parent {
+                    libc::_exit(127);
+                }
                 libc::ptrace(libc::PTRACE_TRACEME, 0, 0, 0);
             }
             libc::execve(prep.path.as_ptr(), argv.as_ptr(), envp.as_ptr());
@@ -268,11 +212,11 @@ pub(crate) fn exec_error(fd: libc::c_int) -> Option<std::io::Error> {
 /// The error for a child that died before its exec: what it reported on
 /// the error pipe `fd` (which this closes), ENOEXEC when it said nothing.
 pub(crate) fn exec_failure(fd: libc::c_int, program: &str) -> crate::Error {
-    let source = exec_error(fd).unwrap_or_else(|| std::io::Error::from_raw_os_error(libc::ENOEXEC));
+    let error = exec_error(fd).unwrap_or_else(|| std::io::Error::from_raw_os_error(libc::ENOEXEC));
     close(fd);
     crate::Error::Exec {
         program: program.to_string(),
-        source,
+        error,
     }
 }
 

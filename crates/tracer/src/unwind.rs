@@ -556,7 +556,7 @@ impl Walk<'_, '_> {
                 _ => self.mem.word(step.sp),
             };
             if let Some(ret) = ret {
-                if self.symbols.lookup(self.pid, ret, true).is_some() {
+                if self.symbols.lookup(self.pid, ret, true).is_some() && !self.is_entry(ret) {
                     return Some(Step {
                         pc: ret,
                         sp: step.sp + if self.isa == Arch::Amd64 { 8 } else { 0 },
@@ -571,6 +571,22 @@ impl Walk<'_, '_> {
         match self.fp_caller(step) {
             Next::Continue(s) if self.symbols.lookup(self.pid, s.pc, true).is_some() => Some(s),
             _ => None,
+        }
+    }
+
+    /// Whether `pc` is the first instruction of a function. A return
+    /// address never is (Go's assembler keeps each one inside its caller),
+    /// but a function pointer is: `__libc_sigaction` keeps the handler
+    /// (`runtime.sigtramp`) at SP, where a leaf wrapper's return address
+    /// would be.
+    fn is_entry(&mut self, pc: u64) -> bool {
+        let Some(r) = self.symbols.lookup(self.pid, pc, false) else {
+            return false;
+        };
+        match r.info.kind {
+            PcKind::Go { entry, .. } => entry.wrapping_add(r.bias) == pc,
+            PcKind::Native { offset, .. } => offset == 0,
+            PcKind::Unknown => false,
         }
     }
 

@@ -138,7 +138,7 @@ fn missing_program_is_a_clear_error() {
         .err()
         .expect("error");
     assert!(
-        err.to_string().contains("cannot run no-such-program-xyz"),
+        err.to_string() == "Can't stat 'no-such-program-xyz': No such file or directory",
         "{err}"
     );
 }

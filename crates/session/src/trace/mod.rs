@@ -5,12 +5,14 @@
 //! `render`, and returns the traced command's exit code.
 //!
 //! Rooms: `filter` (`-e trace=`), `sink` (the events), `streams` (stderr,
-//! `-o`, `-ff` files), `threads` (per-thread state), `tally` (`-c`),
+//! `-o`, `-ff` files), `outfile` (opening those without following a
+//! planted link), `threads` (per-thread state), `tally` (`-c`),
 //! `stacks` (`-k`, `--by`, `--no-runtime`), `ebpf` (choosing and
 //! configuring the eBPF backend).
 
 mod ebpf;
 mod filter;
+mod outfile;
 mod sink;
 mod stacks;
 mod streams;
@@ -209,6 +211,20 @@ fn drive(t: &mut dyn Backend, sink: &mut TraceSink, attach: bool) -> Result<u8, 
         match t.run(sink)? {
             Outcome::Finished(how) => break how.map_or(0, ExitKind::shell_code),
             Outcome::Paused(_) => continue,
+            Outcome::Interrupted(r) if r.output_closed() => {
+                // Nothing can show the trace any more: stop, leaving
+                // nothing that rabbithole started to run on untraced.
+                if attach {
+                    t.detach_all(sink)?;
+                } else {
+                    t.kill_spawned();
+                    while !matches!(t.run(sink)?, Outcome::Finished(_)) {}
+                }
+                return Err(Error::io(
+                    "writing the trace",
+                    std::io::ErrorKind::BrokenPipe.into(),
+                ));
+            }
             Outcome::Interrupted(r) => {
                 if attach {
                     t.detach_all(sink)?;

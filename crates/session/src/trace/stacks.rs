@@ -7,6 +7,7 @@
 //! say about the call; `render::stack` prints them.
 
 use crate::frames::{is_plumbing, package};
+use gobin::runtime::names::is_std_package;
 use model::Frame;
 use render::stack::{GoStack, StackEnd};
 use render::tally::{Count, Grouping};
@@ -49,11 +50,25 @@ impl Captured {
         self.current.describe()
     }
 
-    /// The first frame of the program's own code (Go frames only).
+    /// The first frame outside the runtime and syscall plumbing (Go
+    /// frames only): often a standard-library function (`os.openFileNolog`).
     fn caller(&self) -> Option<&Frame> {
         self.frames
             .iter()
             .find(|f| f.line != 0 && !is_plumbing(&f.function))
+    }
+
+    /// The first frame of the program's own code, outside the standard
+    /// library, which is what a reader asks "who made this call" about;
+    /// [`Captured::caller`] when the stack has none (a call the standard
+    /// library makes on its own).
+    fn own_caller(&self) -> Option<&Frame> {
+        self.frames
+            .iter()
+            .find(|f| {
+                f.line != 0 && !is_plumbing(&f.function) && !is_std_package(package(&f.function))
+            })
+            .or_else(|| self.caller())
     }
 
     /// True when only the Go runtime is on the stack: no frame of the
@@ -224,8 +239,14 @@ impl Stacks {
         let captured = self.open.remove(&tid);
         let Some(by) = self.by else { return };
         let group = match &captured {
-            Some(c) => match (c.caller(), by) {
-                (Some(f), Grouping::Caller) => f.function.clone(),
+            Some(c) => match (
+                match by {
+                    Grouping::StdlibCaller => c.caller(),
+                    Grouping::Caller | Grouping::Package => c.own_caller(),
+                },
+                by,
+            ) {
+                (Some(f), Grouping::Caller | Grouping::StdlibCaller) => f.function.clone(),
                 (Some(f), Grouping::Package) => package(&f.function).to_string(),
                 (None, _) if c.runtime_only() => render::tally::GO_RUNTIME.to_string(),
                 (None, _) => render::tally::NO_GO_FRAMES.to_string(),

@@ -7,7 +7,6 @@ use super::threads::TidMap;
 use super::Output;
 use crate::Error;
 use render::strace::{LineOptions, PidPrefix, Printer};
-use std::fs::File;
 use std::io::{BufWriter, IsTerminal, Write};
 use std::path::PathBuf;
 
@@ -84,7 +83,7 @@ impl Streams {
         let (main, per_thread_files) = match output {
             Output::PerThread(base) => (None, Some(base.clone())),
             Output::File(path) => {
-                let f = File::create(path)
+                let f = super::outfile::create_output(path)
                     .map_err(|e| Error::io(format!("cannot create {}", path.display()), e))?;
                 (Some((Box::new(f) as Box<dyn Write>, false)), None)
             }
@@ -125,7 +124,7 @@ impl Streams {
             if let std::collections::hash_map::Entry::Vacant(slot) = self.files.entry(tid) {
                 let mut name = base.clone().into_os_string();
                 name.push(format!(".{tid}"));
-                match File::create(&name) {
+                match super::outfile::create_nofollow(std::path::Path::new(&name)) {
                     Ok(f) => {
                         slot.insert(Stream::new(
                             BufWriter::new(Box::new(f)),
@@ -134,7 +133,7 @@ impl Streams {
                         ));
                     }
                     Err(e) => {
-                        self.error.get_or_insert(e);
+                        self.failed(e);
                         return None;
                     }
                 }
@@ -168,7 +167,7 @@ impl Streams {
         s.buf.clear();
         render(&mut s.printer, &mut s.buf);
         if let Err(e) = s.put_buf() {
-            self.error.get_or_insert(e);
+            self.failed(e);
         }
     }
 
@@ -191,7 +190,7 @@ impl Streams {
             }
         };
         if let Err(e) = r {
-            self.error.get_or_insert(e);
+            self.failed(e);
         }
     }
 
@@ -212,7 +211,7 @@ impl Streams {
         }
         if let Some(s) = self.stream(tid) {
             if let Err(e) = s.put(text) {
-                self.error.get_or_insert(e);
+                self.failed(e);
             }
         }
     }
@@ -231,6 +230,15 @@ impl Streams {
             }
         }
         render::notes::emit(text);
+    }
+
+    /// Keeps the first write error for the end; a closed pipe (`trace
+    /// ... 2>&1 | head`) also ends the trace now, as SIGPIPE ends strace.
+    fn failed(&mut self, e: std::io::Error) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            tracer::interrupt::output_closed();
+        }
+        self.error.get_or_insert(e);
     }
 
     /// The thread is gone: its `-ff` file is complete.

@@ -48,15 +48,37 @@ const SOCK_TYPES: Xlat = Xlat::new(&[
 
 const SOCK_FLAGS: Xlat = Xlat::new(&[(0o2000000, "SOCK_CLOEXEC"), (0o4000, "SOCK_NONBLOCK")]);
 
+/// The kernel's protocol numbers (uapi `linux/in.h`), as strace names them.
 const IPPROTO: Xlat = Xlat::dec(&[
     (0, "IPPROTO_IP"),
     (1, "IPPROTO_ICMP"),
+    (2, "IPPROTO_IGMP"),
+    (4, "IPPROTO_IPIP"),
     (6, "IPPROTO_TCP"),
+    (8, "IPPROTO_EGP"),
+    (12, "IPPROTO_PUP"),
     (17, "IPPROTO_UDP"),
+    (22, "IPPROTO_IDP"),
+    (29, "IPPROTO_TP"),
+    (33, "IPPROTO_DCCP"),
     (41, "IPPROTO_IPV6"),
+    (46, "IPPROTO_RSVP"),
+    (47, "IPPROTO_GRE"),
+    (50, "IPPROTO_ESP"),
+    (51, "IPPROTO_AH"),
     (58, "IPPROTO_ICMPV6"),
+    (92, "IPPROTO_MTP"),
+    (94, "IPPROTO_BEETPH"),
+    (98, "IPPROTO_ENCAP"),
+    (103, "IPPROTO_PIM"),
+    (108, "IPPROTO_COMP"),
+    (115, "IPPROTO_L2TP"),
     (132, "IPPROTO_SCTP"),
+    (136, "IPPROTO_UDPLITE"),
+    (137, "IPPROTO_MPLS"),
+    (143, "IPPROTO_ETHERNET"),
     (255, "IPPROTO_RAW"),
+    (262, "IPPROTO_MPTCP"),
 ]);
 
 fn sock_type(v: u64) -> Arg {

@@ -5,11 +5,28 @@
 //! running kernel says what they are. Only what that needs is parsed:
 //! struct and union members, through anonymous members and typedefs.
 
+use crate::sys::mapped::Mapped;
 use gobin::bytes::u32_le;
+
+/// The blob's bytes: mapped from the kernel when it allows, else read.
+enum Blob {
+    Mapped(Mapped),
+    Read(Vec<u8>),
+}
+
+impl std::ops::Deref for Blob {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            Blob::Mapped(m) => m,
+            Blob::Read(v) => v,
+        }
+    }
+}
 
 /// A parsed BTF blob.
 pub struct Btf {
-    data: Vec<u8>,
+    data: Blob,
     types_at: usize,
     strs_at: usize,
     strs_len: usize,
@@ -37,6 +54,10 @@ impl Btf {
     /// Parses a BTF blob; `None` when it is not one (wrong magic,
     /// truncated sections).
     pub fn parse(data: Vec<u8>) -> Option<Btf> {
+        Btf::from_blob(Blob::Read(data))
+    }
+
+    fn from_blob(data: Blob) -> Option<Btf> {
         if data.get(0..2)? != [0x9f, 0xeb] {
             return None;
         }
@@ -77,7 +98,11 @@ impl Btf {
 
     /// The running kernel's BTF.
     pub fn vmlinux() -> Option<Btf> {
-        Btf::parse(std::fs::read("/sys/kernel/btf/vmlinux").ok()?)
+        let path = std::path::Path::new("/sys/kernel/btf/vmlinux");
+        match Mapped::open(path) {
+            Some(m) => Btf::from_blob(Blob::Mapped(m)),
+            None => Btf::parse(std::fs::read(path).ok()?),
+        }
     }
 
     fn name(&self, off: u32) -> &str {

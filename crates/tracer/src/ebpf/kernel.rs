@@ -28,7 +28,6 @@ impl Kernel {
         // The ring's pages are allocated and cleared by the kernel, the
         // slowest step of the start: on another core, while the kernel's
         // BTF is parsed and the other maps are made.
-        crate::spawn::note_inherited_dispositions();
         let ring_size = opts.ring_size;
         let ring = std::thread::spawn(move || RingBuf::create(ring_size));
         let btf = btf::Btf::vmlinux().ok_or_else(|| Error::Os {

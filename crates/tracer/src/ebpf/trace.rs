@@ -58,11 +58,11 @@ impl EbpfTracer {
         // A failed exec reports its errno on the error pipe.
         let exec_failed = crate::spawn::exec_error(child.error_read);
         crate::spawn::close(child.error_read);
-        if let Some(source) = exec_failed {
+        if let Some(error) = exec_failed {
             t.reap(true);
             return Err(Error::Exec {
                 program: program.to_string_lossy().into_owned(),
-                source,
+                error,
             });
         }
         // Stopped at the exec (SIGTRAP), or ended before it.
@@ -89,6 +89,14 @@ impl EbpfTracer {
                 pid,
                 source: std::io::Error::from_raw_os_error(libc::ESRCH),
             })?;
+            if proc::is_kernel_thread(tgid) {
+                // What ptrace says: a kernel thread cannot be traced (and
+                // would wait forever here, making no system calls).
+                return Err(Error::Attach {
+                    pid,
+                    source: std::io::Error::from_raw_os_error(libc::EPERM),
+                });
+            }
             kernel.set_tgid(tgid, prog::ACTIVE)?;
             for tid in proc::threads_of(tgid).unwrap_or_default() {
                 if opts.follow || tid == tgid {
@@ -126,6 +134,19 @@ impl EbpfTracer {
         if let Some(pid) = self.child {
             // Our unreaped child: the pid cannot have been reused.
             let _ = sys::send_signal(pid, signal);
+        }
+    }
+
+    /// Kills the spawned command and every process of its tree that is
+    /// traced (attached processes are left alone).
+    pub fn kill_spawned(&self) {
+        let Some(child) = self.child else { return };
+        let mut pids: Vec<i32> = self.state.live.values().copied().collect();
+        pids.push(child);
+        pids.sort_unstable();
+        pids.dedup();
+        for pid in pids {
+            let _ = sys::send_signal(pid, libc::SIGKILL);
         }
     }
 

@@ -1,11 +1,12 @@
 //! The raw system calls the tracer makes, in one place: ptrace requests
 //! ([`ptrace`]), `waitpid` ([`wait`]), `process_vm_readv` ([`memory`]),
 //! `bpf(2)` and the BPF ring buffer's shared pages ([`bpf`],
-//! [`ringbuf`]). Everything above this layer is safe code; each `unsafe`
+//! [`ringbuf`]), read-only file mappings ([`mapped`]). Everything above this layer is safe code; each `unsafe`
 //! block here carries a `// SAFETY:` line. (Spawning, the clock and the
 //! signal handler keep their few blocks next to the code they serve.)
 
 pub(crate) mod bpf;
+pub(crate) mod mapped;
 pub(crate) mod memory;
 pub(crate) mod ptrace;
 pub(crate) mod ringbuf;

@@ -1,5 +1,15 @@
 //! The consumer side of a BPF ring buffer: two shared mappings of the map
 //! and the lock-free protocol the kernel documents for reading them.
+//!
+//! The kernel offers the data area twice back to back, so that a record
+//! that wraps the ring's end reads as one slice, and inserts every page of
+//! a mapping at `mmap`: mapped that way, the default 32 MiB ring is 64 MiB
+//! of resident memory, most of rabbithole's footprint when it traces a
+//! short command. Here the data area is mapped once, and only as far as
+//! the producer has written: the address range is reserved up front and
+//! filled in chunks as records arrive, so a short trace costs the pages
+//! it used and a long one the ring's size. The rare record that wraps the
+//! end is copied into a small buffer instead.
 
 use super::bpf::{Map, MAP_RINGBUF};
 use super::page_size;
@@ -8,14 +18,23 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The consumer side of a `BPF_MAP_TYPE_RINGBUF`: the consumer position
 /// page (ours to write) and the producer page plus the data area, mapped
-/// twice back to back by the kernel so a record never wraps.
+/// once and as far as used.
 pub struct RingBuf {
     map: Map,
     cons: *mut u8,
+    /// The producer page, followed by the data area's reserved range.
     prod: *mut u8,
     page: usize,
     size: usize,
+    /// Bytes of the data area mapped so far, from its start.
+    mapped: usize,
+    /// A record that wraps the end of the data area, made contiguous.
+    wrapped: Vec<u8>,
 }
+
+/// How much more of the data area is mapped at a time (fewer `mmap` calls
+/// while a busy trace fills the ring).
+const MAP_CHUNK: usize = 256 << 10;
 impl RingBuf {
     /// Creates the ring buffer map of `size` bytes (rounded up to a power
     /// of two, at least a page): the slow part, the kernel allocates and
@@ -49,20 +68,37 @@ impl RingBuf {
         if cons == libc::MAP_FAILED {
             return Err(Error::os("mmap(ring buffer consumer page)"));
         }
-        // SAFETY: the producer page and the doubly mapped data area start
-        // one page in; the kernel only allows read-only mappings there.
+        // SAFETY: reserves addresses only (no access, no memory); the
+        // producer page is then mapped over its start, read-only as the
+        // kernel requires, at the map's offset of one page.
         let prod = unsafe {
-            libc::mmap(
+            let reserved = libc::mmap(
                 std::ptr::null_mut(),
-                page + 2 * size,
-                libc::PROT_READ,
-                libc::MAP_SHARED,
-                map.fd(),
-                page as libc::off_t,
-            )
+                page + size,
+                libc::PROT_NONE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
+                -1,
+                0,
+            );
+            if reserved == libc::MAP_FAILED {
+                reserved
+            } else {
+                let p = libc::mmap(
+                    reserved,
+                    page,
+                    libc::PROT_READ,
+                    libc::MAP_SHARED | libc::MAP_FIXED,
+                    map.fd(),
+                    page as libc::off_t,
+                );
+                if p == libc::MAP_FAILED {
+                    libc::munmap(reserved, page + size);
+                }
+                p
+            }
         };
         if prod == libc::MAP_FAILED {
-            let e = Error::os("mmap(ring buffer data)");
+            let e = Error::os("mmap(ring buffer producer page)");
             // SAFETY: `cons` was mapped above with this length.
             unsafe { libc::munmap(cons, page) };
             return Err(e);
@@ -73,7 +109,37 @@ impl RingBuf {
             prod: prod.cast(),
             page,
             size,
+            mapped: 0,
+            wrapped: Vec::new(),
         })
+    }
+
+    /// Maps the data area up to `end` bytes (a chunk more, at most the
+    /// whole area) over the reserved range; false if the kernel refused.
+    fn map_data(&mut self, end: usize) -> bool {
+        if end <= self.mapped {
+            return true;
+        }
+        let want = end.next_multiple_of(MAP_CHUNK).min(self.size).max(end);
+        // SAFETY: the range lies inside the reservation made in
+        // `from_map` (page + size bytes), after what is mapped already;
+        // MAP_FIXED replaces only our own reserved pages. The file offset
+        // is the same position in the map's data area.
+        let p = unsafe {
+            libc::mmap(
+                self.prod.add(self.page + self.mapped).cast(),
+                want - self.mapped,
+                libc::PROT_READ,
+                libc::MAP_SHARED | libc::MAP_FIXED,
+                self.map.fd(),
+                (self.page + self.page + self.mapped) as libc::off_t,
+            )
+        };
+        if p == libc::MAP_FAILED {
+            return false;
+        }
+        self.mapped = want;
+        true
     }
 
     /// The map, for programs to write into.
@@ -106,6 +172,13 @@ impl RingBuf {
             if cons >= prod {
                 break;
             }
+            // Positions only grow: below `size` the producer has written
+            // the area up to `prod`, from then on all of it. A refused
+            // mapping leaves the records in the ring (the kernel counts
+            // what no longer fits as lost).
+            if !self.map_data((prod as usize).min(self.size)) {
+                break;
+            }
             let off = (cons as usize) & (self.size - 1);
             // SAFETY: `off` is inside the data area, which starts one page
             // after the producer page; the 8-byte header is in bounds
@@ -119,12 +192,27 @@ impl RingBuf {
                 break; // busy: still being written
             }
             let len = (len_word & !(3 << 30)) as usize;
-            if len_word & (1 << 30) == 0 && len <= self.size {
-                // SAFETY: the record (header + len bytes) lies within the
-                // data area's second mapping, which repeats the first, so
-                // it is contiguous even when it wraps the ring.
-                let data =
-                    unsafe { std::slice::from_raw_parts(self.prod.add(self.page + off + 8), len) };
+            if len_word & (1 << 30) == 0 && len + 8 <= self.size {
+                // The header is 8-aligned and never wraps; the data after
+                // it may (`start` is `size` when the header ends the area).
+                let start = off + 8;
+                let first = len.min(self.size - start);
+                // SAFETY: `start..start + first` and `0..len - first` lie
+                // inside the data area, mapped one page after the producer
+                // page for the RingBuf's lifetime.
+                let data = unsafe {
+                    let area = self.prod.add(self.page);
+                    let head = std::slice::from_raw_parts(area.add(start), first);
+                    if first == len {
+                        head
+                    } else {
+                        self.wrapped.clear();
+                        self.wrapped.extend_from_slice(head);
+                        self.wrapped
+                            .extend_from_slice(std::slice::from_raw_parts(area, len - first));
+                        &self.wrapped[..]
+                    }
+                };
                 f(data);
                 n += 1;
             }
@@ -137,11 +225,11 @@ impl RingBuf {
 
 impl Drop for RingBuf {
     fn drop(&mut self) {
-        // SAFETY: both regions were mapped in `new` with these lengths and
-        // no reference into them outlives `self`.
+        // SAFETY: both regions were mapped in `from_map` with these
+        // lengths and no reference into them outlives `self`.
         unsafe {
             libc::munmap(self.cons.cast(), self.page);
-            libc::munmap(self.prod.cast(), self.page + 2 * self.size);
+            libc::munmap(self.prod.cast(), self.page + self.size);
         }
     }
 }
