@@ -65,6 +65,7 @@ const TOOLS: &[(&str, Option<&str>)] = &[
     ("sh", None),
     ("bash", None),
     ("true", None),
+    ("sleep", None),
     ("dpkg", None),
     ("dpkg-deb", None),
     ("script", None),
