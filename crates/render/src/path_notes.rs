@@ -18,12 +18,11 @@ pub fn no_dwarf() -> String {
     "no DWARF in the binary: arguments are shown by ABI slot, unnamed".into()
 }
 
-/// Calls of the chain the tracer did not see on the goroutine's stack.
-pub fn unobserved(functions: &[&str]) -> String {
-    format!(
-        "calls not seen on this goroutine's stack (static chain only): {}",
-        functions.join(", ")
-    )
+/// A call of the chain whose arguments were not seen when it was made.
+pub fn arguments_not_captured() -> String {
+    "arguments not captured: no breakpoint saw this call being made (the chain differed \
+     from the first run's, or the call was made before path attached)"
+        .into()
 }
 
 /// Where a syscall made outside Go code was: its address.

@@ -7,6 +7,7 @@
 //! (`args`, `hops`, `report`). `render` prints the report.
 
 mod args;
+mod chain;
 mod hops;
 mod plan;
 mod report;
@@ -95,10 +96,18 @@ pub fn run(config: &Config) -> Result<u8, Error> {
             Error::Usage(format!("no linux/amd64 syscall named {}", config.syscall))
         })?,
     };
-    let plan = Plan::build(go, &an, main_fn, nr, config.goroutine);
     let tls = module.g_tls_offset_amd64();
-    let mut run = Runner::new(go, tls, &plan, nr, config.nth, config.goroutine);
     tracer::interrupt::install(&INTERRUPTS)?;
+    let rehearsal = Rehearsal {
+        go,
+        an: &an,
+        main_fn,
+        tls,
+        nr,
+        config,
+    };
+    let plan = rehearsal.learn(&exe, rest)?;
+    let mut run = Runner::new(go, tls, &plan, nr, config.nth, config.goroutine);
     let outcome = run.go(program, rest)?;
     let exit_code = outcome.map(|k| k.shell_code()).unwrap_or(0);
     let Some(cap) = run.captured.take() else {
@@ -137,6 +146,62 @@ pub fn run(config: &Config) -> Result<u8, Error> {
     }
     write_report(config, &report)?;
     Ok(exit_code)
+}
+
+/// The shell line that runs the rehearsal: the program with its
+/// arguments, stdin, stdout and stderr on /dev/null (it must not eat the
+/// real run's input nor print twice).
+const REHEARSAL: &str = "exec \"$0\" \"$@\" </dev/null >/dev/null 2>&1";
+
+/// The first of `path`'s two runs: the program runs to the chosen call and
+/// is killed there; the goroutine's stack then names the calls that led to
+/// it, which the second run watches with a breakpoint each.
+struct Rehearsal<'a, 'b, 'c> {
+    go: &'a GoBinary<'b>,
+    an: &'a Analysis<'b, 'c>,
+    main_fn: usize,
+    tls: i64,
+    nr: u64,
+    config: &'a Config,
+}
+
+impl Rehearsal<'_, '_, '_> {
+    /// The breakpoints for the real run: the rehearsal's chain when the
+    /// call was made in Go code, the static chains to `asmcgocall` when it
+    /// was made in C (cgo), none when the call never came (the real run
+    /// then says so).
+    fn learn(&self, exe: &Path, rest: &[OsString]) -> Result<Plan, Error> {
+        let (go, an) = (self.go, self.an);
+        let none = Plan::empty();
+        let mut run = Runner::new(
+            go,
+            self.tls,
+            &none,
+            self.nr,
+            self.config.nth,
+            self.config.goroutine,
+        )
+        .rehearse();
+        let mut args: Vec<OsString> = vec!["-c".into(), REHEARSAL.into(), exe.into()];
+        args.extend(rest.iter().cloned());
+        run.go(&OsString::from("/bin/sh"), &args)?;
+        let Some(cap) = run.captured.take() else {
+            return Ok(none);
+        };
+        let site = cap.entry.pc.wrapping_sub(2).wrapping_sub(run.bias);
+        if go.pclntab.func_at(site).is_none() {
+            return Ok(Plan::build(
+                go,
+                an,
+                self.main_fn,
+                self.nr,
+                self.config.goroutine,
+            ));
+        }
+        Ok(chain::from_stack(go, an, &cap.stack, run.bias, site)
+            .map(|c| Plan::from_chain(go, an, &c))
+            .unwrap_or(none))
+    }
 }
 
 /// The program's binary, parsed once through the tracer's module (which

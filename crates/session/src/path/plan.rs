@@ -25,7 +25,6 @@ pub(crate) struct Planned {
 
 /// What to trace: candidate chains and the breakpoints that observe them.
 pub(crate) struct Plan {
-    pub(crate) paths: Vec<analysis::Path>,
     pub(crate) breakpoints: HashMap<u64, Planned>,
     /// Side calls (entersyscall/exitsyscall) by the function making them:
     /// (function node, callee name, call pc).
@@ -113,10 +112,62 @@ impl Plan {
             }
         }
         Plan {
-            paths,
             breakpoints,
             sides,
             cgo_paths,
+        }
+    }
+}
+
+impl Plan {
+    /// Breakpoints exactly on the calls and tail jumps of `chain` (the
+    /// chain a first run found on the goroutine's stack), and on the calls
+    /// to `entersyscall`/`exitsyscall` its functions make.
+    pub(crate) fn from_chain(
+        go: &GoBinary<'_>,
+        an: &Analysis<'_, '_>,
+        chain: &analysis::Path,
+    ) -> Plan {
+        let mut breakpoints = HashMap::new();
+        let mut sides = Vec::new();
+        for h in &chain.hops {
+            if h.pc != chain.site && h.instruction.is_some() {
+                if let Some(planned) = plan_at(go, h.pc) {
+                    breakpoints.entry(h.pc).or_insert(planned);
+                }
+            }
+            let Some(f) = go.pclntab.func_at(h.pc) else {
+                continue;
+            };
+            let Some(node) = an.graph.node_at_entry(f.entry()) else {
+                continue;
+            };
+            for &e in &an.graph.out[node] {
+                let edge = an.graph.edges[e];
+                let callee = &an.graph.nodes[edge.to].name;
+                if (callee == "runtime.entersyscall" || callee == "runtime.exitsyscall")
+                    && !sides.iter().any(|s: &(String, String, u64)| s.2 == edge.pc)
+                {
+                    sides.push((h.function.clone(), callee.clone(), edge.pc));
+                    if let Some(planned) = plan_at(go, edge.pc) {
+                        breakpoints.entry(edge.pc).or_insert(planned);
+                    }
+                }
+            }
+        }
+        Plan {
+            breakpoints,
+            sides,
+            cgo_paths: Vec::new(),
+        }
+    }
+
+    /// No breakpoints: a run that only finds the syscall and its stack.
+    pub(crate) fn empty() -> Plan {
+        Plan {
+            breakpoints: HashMap::new(),
+            sides: Vec::new(),
+            cgo_paths: Vec::new(),
         }
     }
 }

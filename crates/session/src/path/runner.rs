@@ -80,6 +80,13 @@ pub(crate) struct Runner<'p> {
     pub(crate) count: u64,
     pub(crate) captured: Option<Captured>,
     done: bool,
+    /// Executions to let pass before the program's own (the rehearsal's
+    /// shell).
+    skip_execs: u32,
+    /// The program's own image runs: its syscalls count.
+    started: bool,
+    /// Kill the program at the captured call instead of letting it run on.
+    rehearsal: bool,
 }
 
 impl<'p> Runner<'p> {
@@ -107,7 +114,18 @@ impl<'p> Runner<'p> {
             count: 0,
             captured: None,
             done: false,
+            skip_execs: 0,
+            started: false,
+            rehearsal: false,
         }
+    }
+
+    /// A rehearsal: the program runs under `/bin/sh` (one exec to skip),
+    /// and is killed at the captured call.
+    pub(crate) fn rehearse(mut self) -> Self {
+        self.skip_execs = 1;
+        self.rehearsal = true;
+        self
     }
 
     /// Runs the program to its end; its exit status.
@@ -125,7 +143,9 @@ impl<'p> Runner<'p> {
         let mut s = Session::spawn(program, args, Some(&filter))?;
         loop {
             match s.advance()? {
+                Stop::Exec { .. } if self.skip_execs > 0 => self.skip_execs -= 1,
                 Stop::Exec { tid } => {
+                    self.started = true;
                     self.bias = load_bias(tid, self.entry_static);
                     for (&pc, p) in &self.plan.breakpoints {
                         let step = match p.step {
@@ -153,10 +173,14 @@ impl<'p> Runner<'p> {
                     }
                 }
                 Stop::SyscallEntry { tid, entry } => {
-                    if self.captured.is_none() && entry.nr == self.nr {
+                    if self.started && self.captured.is_none() && entry.nr == self.nr {
                         if let Some(t) = s.held() {
                             if self.entry(&t, tid, entry) {
-                                s.want_exit(tid);
+                                if self.rehearsal {
+                                    s.kill();
+                                } else {
+                                    s.want_exit(tid);
+                                }
                             }
                         }
                     }
