@@ -18,8 +18,9 @@ const MAX_TAIL_JUMPS: usize = 3;
 
 /// The hops of `stack` (innermost first, as unwound; pcs as loaded, less
 /// `bias`), from the goroutine's entry (`main.main`, or its first frame
-/// outside the runtime) down to `site`, the syscall instruction. None when
-/// no frame is Go code of the program.
+/// outside the runtime, or for a runtime goroutine the function it started
+/// in) down to `site`, the syscall instruction. None when no frame is Go
+/// code.
 pub(crate) fn from_stack(
     go: &GoBinary<'_>,
     an: &Analysis<'_, '_>,
@@ -35,6 +36,19 @@ pub(crate) fn from_stack(
             outer_first
                 .iter()
                 .position(|f| !is_runtime_frame(&f.function))
+        })
+        // A runtime goroutine: from the function it was started in.
+        .or_else(|| {
+            outer_first.iter().position(|f| {
+                !matches!(
+                    f.function.as_str(),
+                    "runtime.goexit"
+                        | "runtime.mstart"
+                        | "runtime.mstart0"
+                        | "runtime.mstart1"
+                        | "runtime.rt0_go"
+                )
+            })
         })?;
     let frames = &outer_first[start..];
     let mut hops: Vec<analysis::Hop> = Vec::new();

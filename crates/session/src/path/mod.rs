@@ -30,6 +30,8 @@ pub enum Goroutine {
     Main,
     /// Any goroutine.
     Any,
+    /// The goroutine with this id.
+    Id(u64),
 }
 
 /// Everything a `path` run needs, free of any command-line parser.
@@ -43,6 +45,9 @@ pub struct Config {
     pub nth: u64,
     /// Whose calls count.
     pub goroutine: Goroutine,
+    /// A function that must be on the chain (a regular expression matched
+    /// against each frame's function name).
+    pub matching: Option<String>,
     /// Add `--explain` notes where each rabbit hole opens.
     pub explain: bool,
     /// One JSON document instead of text.
@@ -96,6 +101,12 @@ pub fn run(config: &Config) -> Result<u8, Error> {
             Error::Usage(format!("no linux/amd64 syscall named {}", config.syscall))
         })?,
     };
+    let matching = match &config.matching {
+        Some(re) => {
+            Some(regex::Regex::new(re).map_err(|e| Error::Usage(format!("--match {re}: {e}")))?)
+        }
+        None => None,
+    };
     let tls = module.g_tls_offset_amd64();
     tracer::interrupt::install(&INTERRUPTS)?;
     let rehearsal = Rehearsal {
@@ -106,16 +117,23 @@ pub fn run(config: &Config) -> Result<u8, Error> {
         nr,
         config,
     };
-    let plan = rehearsal.learn(&exe, rest)?;
-    let mut run = Runner::new(go, tls, &plan, nr, config.nth, config.goroutine);
+    let plan = rehearsal.learn(&exe, rest, matching.as_ref())?;
+    let mut run =
+        Runner::new(go, tls, &plan, nr, config.nth, config.goroutine).matching(matching.as_ref());
     let outcome = run.go(program, rest)?;
     let exit_code = outcome.map(|k| k.shell_code()).unwrap_or(0);
     let Some(cap) = run.captured.take() else {
-        let note = render::notes::no_such_call(
+        let whose = match config.goroutine {
+            Goroutine::Main => render::path_notes::Whose::Main,
+            Goroutine::Any => render::path_notes::Whose::Any,
+            Goroutine::Id(id) => render::path_notes::Whose::Goroutine(id),
+        };
+        let note = render::path_notes::no_such_call(
             &name,
-            run.count,
+            (run.count, run.others),
             &config.syscall,
-            config.goroutine == Goroutine::Main,
+            whose,
+            config.matching.as_deref(),
             config.nth,
         );
         eprintln!("rabbithole: {note}");
@@ -170,7 +188,12 @@ impl Rehearsal<'_, '_, '_> {
     /// call was made in Go code, the static chains to `asmcgocall` when it
     /// was made in C (cgo), none when the call never came (the real run
     /// then says so).
-    fn learn(&self, exe: &Path, rest: &[OsString]) -> Result<Plan, Error> {
+    fn learn(
+        &self,
+        exe: &Path,
+        rest: &[OsString],
+        matching: Option<&regex::Regex>,
+    ) -> Result<Plan, Error> {
         let (go, an) = (self.go, self.an);
         let none = Plan::empty();
         let mut run = Runner::new(
@@ -181,7 +204,8 @@ impl Rehearsal<'_, '_, '_> {
             self.config.nth,
             self.config.goroutine,
         )
-        .rehearse();
+        .rehearse()
+        .matching(matching);
         let mut args: Vec<OsString> = vec!["-c".into(), REHEARSAL.into(), exe.into()];
         args.extend(rest.iter().cloned());
         run.go(&OsString::from("/bin/sh"), &args)?;

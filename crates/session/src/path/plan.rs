@@ -45,7 +45,7 @@ impl Plan {
         sel: Goroutine,
     ) -> Plan {
         let mut starts = vec![main_fn];
-        if sel == Goroutine::Any {
+        if sel != Goroutine::Main {
             starts.extend(goroutine_starts(an, nr));
         }
         let mut paths = Vec::new();

@@ -6,6 +6,7 @@ use super::args::{arguments, callee_convention, gp_registers};
 use super::hops::{around, c_hops, instruction, stack_hops, Syms};
 use super::plan::Plan;
 use super::runner::{Captured, Runner};
+use crate::frames::is_runtime_frame;
 use analysis::Analysis;
 use gobin::dwarf::Params;
 use gobin::GoBinary;
@@ -79,6 +80,11 @@ pub(crate) fn build(
     } else {
         None
     };
+    if let Some(first) = ran.as_ref().and_then(|p| p.hops.first()) {
+        if is_runtime_frame(&first.function) {
+            notes.push(render::path_notes::runtime_goroutine(&first.function));
+        }
+    }
     let chosen = if in_go { ran.as_ref() } else { cgo };
     let mut hops = Vec::new();
     if let Some(p) = chosen {

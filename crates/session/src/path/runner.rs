@@ -78,6 +78,11 @@ pub(crate) struct Runner<'p> {
     hits: HashMap<(u64, u64), Hit>,
     /// Matching calls seen so far.
     pub(crate) count: u64,
+    /// Calls of the syscall that other goroutines made, or that had no
+    /// function matching `--match` on their chain.
+    pub(crate) others: u64,
+    /// `--match`: a function that must be on the chain.
+    matching: Option<regex::Regex>,
     pub(crate) captured: Option<Captured>,
     done: bool,
     /// Executions to let pass before the program's own (the rehearsal's
@@ -112,12 +117,20 @@ impl<'p> Runner<'p> {
             seq: 0,
             hits: HashMap::new(),
             count: 0,
+            others: 0,
+            matching: None,
             captured: None,
             done: false,
             skip_execs: 0,
             started: false,
             rehearsal: false,
         }
+    }
+
+    /// Counts only calls with a function matching `re` on their chain.
+    pub(crate) fn matching(mut self, re: Option<&regex::Regex>) -> Self {
+        self.matching = re.cloned();
+        self
     }
 
     /// A rehearsal: the program runs under `/bin/sh` (one exec to skip),
@@ -315,9 +328,22 @@ impl<'p> Runner<'p> {
                 // Unknown layout: the goroutine that entered main.main's calls.
                 None => self.hits.keys().any(|(hg, _)| *hg == user_g),
             },
+            Goroutine::Id(want) => goid == Some(want),
         };
         if !wanted {
+            self.others += 1;
             return false;
+        }
+        let mut stack = None;
+        if let Some(re) = &self.matching {
+            let frames = tracer::unwind::Unwinder::new()
+                .unwind(t, &Registers::X86_64(r), 64)
+                .frames;
+            if !frames.iter().any(|f| re.is_match(&f.function)) {
+                self.others += 1;
+                return false;
+            }
+            stack = Some(frames);
         }
         self.count += 1;
         if self.count != self.nth {
@@ -364,9 +390,11 @@ impl<'p> Runner<'p> {
             live,
             exited_runtime: false,
             mapping: mapping_of(t.pid(), entry.pc),
-            stack: tracer::unwind::Unwinder::new()
-                .unwind(t, &Registers::X86_64(r), 64)
-                .frames,
+            stack: stack.unwrap_or_else(|| {
+                tracer::unwind::Unwinder::new()
+                    .unwind(t, &Registers::X86_64(r), 64)
+                    .frames
+            }),
         });
         true
     }
