@@ -48,9 +48,19 @@ pub struct Args {
     /// program shares
     #[arg(short = 'o', long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Attach to this running Go program: its next matching call teaches
+    /// the chain, the one after it is explained, then path detaches and
+    /// leaves it running
+    #[arg(
+        short = 'p',
+        long = "attach",
+        value_name = "PID",
+        conflicts_with = "command"
+    )]
+    pub pid: Option<i32>,
     /// The Go program to run and its arguments
     #[arg(
-        required = true,
+        required_unless_present = "pid",
         trailing_var_arg = true,
         allow_hyphen_values = true,
         value_name = "CMD"
@@ -70,6 +80,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         nth: args.nth,
         goroutine: args.goroutine,
         matching: args.matching,
+        pid: args.pid,
         explain: args.explain,
         json: args.json,
         html: args.html,

@@ -57,9 +57,16 @@ pub fn no_such_call(
     text
 }
 
+/// How an attached program ended: it did not, path detached.
+pub fn left_running(pid: i32) -> String {
+    format!("detached; process {pid} runs on")
+}
+
 /// The binary has no DWARF to name arguments from.
 pub fn no_dwarf() -> String {
-    "no DWARF in the binary: arguments are shown by ABI slot, unnamed".into()
+    "no DWARF in the binary: each callee's argument area is shown word by word (word0, \
+     word1...), unnamed; for ABI0 callees it also holds the results"
+        .into()
 }
 
 /// A call of the chain whose arguments were not seen when it was made.

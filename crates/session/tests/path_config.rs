@@ -18,6 +18,7 @@ fn seed_write_report() {
         nth: 1,
         goroutine: Goroutine::Main,
         matching: None,
+        pid: None,
         explain: false,
         json: true,
         html: None,

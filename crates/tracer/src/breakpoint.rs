@@ -38,6 +38,8 @@ use std::ffi::{OsStr, OsString};
 use std::fs::File;
 use std::os::unix::fs::FileExt;
 
+mod attach;
+
 const INT3: u8 = 0xcc;
 /// `si_code` of a SIGTRAP raised by `int3`.
 const SI_KERNEL: i32 = 0x80;

@@ -9,6 +9,7 @@
 mod args;
 mod chain;
 mod hops;
+mod learn;
 mod plan;
 mod report;
 mod runner;
@@ -48,6 +49,9 @@ pub struct Config {
     /// A function that must be on the chain (a regular expression matched
     /// against each frame's function name).
     pub matching: Option<String>,
+    /// Attach to this running process instead of running `command`; it is
+    /// left running.
+    pub pid: Option<i32>,
     /// Add `--explain` notes where each rabbit hole opens.
     pub explain: bool,
     /// One JSON document instead of text.
@@ -68,11 +72,16 @@ const INTERRUPTS: [i32; 3] = [2, 15, 1];
 /// program's exit code, or 1 when the call never came (the program having
 /// exited 0).
 pub fn run(config: &Config) -> Result<u8, Error> {
-    let (program, rest) = config
-        .command
-        .split_first()
-        .ok_or_else(|| Error::Usage("path needs a command: rabbithole path -- CMD ARGS".into()))?;
-    let exe = tracer::resolve_program(program)?;
+    let exe = match (config.pid, config.command.first()) {
+        (Some(pid), _) => tracer::proc::executable(pid)
+            .ok_or_else(|| Error::Usage(format!("-p {pid}: no such process")))?,
+        (None, Some(program)) => tracer::resolve_program(program)?,
+        (None, None) => {
+            return Err(Error::Usage(
+                "path needs a command or -p PID: rabbithole path -- CMD ARGS".into(),
+            ))
+        }
+    };
     let name = exe.display().to_string();
     let (module, file) = open_binary(&exe, &name)?;
     let go = module
@@ -109,18 +118,34 @@ pub fn run(config: &Config) -> Result<u8, Error> {
     };
     let tls = module.g_tls_offset_amd64();
     tracer::interrupt::install(&INTERRUPTS)?;
-    let rehearsal = Rehearsal {
+    let learner = learn::Learner {
         go,
         an: &an,
         main_fn,
         tls,
         nr,
         config,
+        matching: matching.as_ref(),
     };
-    let plan = rehearsal.learn(&exe, rest, matching.as_ref())?;
-    let mut run =
-        Runner::new(go, tls, &plan, nr, config.nth, config.goroutine).matching(matching.as_ref());
-    let outcome = run.go(program, rest)?;
+    let (plan, mut run, outcome);
+    if let Some(pid) = config.pid {
+        let mut session = tracer::breakpoint::Session::attach(pid)?;
+        plan = learner
+            .learn_attached(&mut session)?
+            .unwrap_or_else(Plan::empty);
+        run = Runner::new(go, tls, &plan, nr, config.nth, config.goroutine)
+            .matching(matching.as_ref());
+        run.attached(&mut session)?;
+        let ended = run.drive(&mut session, true)?;
+        session.detach_all();
+        outcome = ended.flatten();
+    } else {
+        let (program, rest) = config.command.split_first().expect("matched above");
+        plan = learner.rehearse(&exe, rest)?;
+        run = Runner::new(go, tls, &plan, nr, config.nth, config.goroutine)
+            .matching(matching.as_ref());
+        outcome = run.go(program, rest)?;
+    }
     let exit_code = outcome.map(|k| k.shell_code()).unwrap_or(0);
     let Some(cap) = run.captured.take() else {
         let whose = match config.goroutine {
@@ -154,6 +179,9 @@ pub fn run(config: &Config) -> Result<u8, Error> {
         tracer::ExitKind::Exited(c) => render::path_notes::exited(c),
         tracer::ExitKind::Killed { signal, .. } => render::path_notes::killed(signal),
     });
+    if let (Some(pid), None) = (config.pid, &report.exit) {
+        report.exit = Some(render::path_notes::left_running(pid));
+    }
     if config.explain {
         render::path_explain::explain(&mut report, go.bin.os);
     }
@@ -164,68 +192,6 @@ pub fn run(config: &Config) -> Result<u8, Error> {
     }
     write_report(config, &report)?;
     Ok(exit_code)
-}
-
-/// The shell line that runs the rehearsal: the program with its
-/// arguments, stdin, stdout and stderr on /dev/null (it must not eat the
-/// real run's input nor print twice).
-const REHEARSAL: &str = "exec \"$0\" \"$@\" </dev/null >/dev/null 2>&1";
-
-/// The first of `path`'s two runs: the program runs to the chosen call and
-/// is killed there; the goroutine's stack then names the calls that led to
-/// it, which the second run watches with a breakpoint each.
-struct Rehearsal<'a, 'b, 'c> {
-    go: &'a GoBinary<'b>,
-    an: &'a Analysis<'b, 'c>,
-    main_fn: usize,
-    tls: i64,
-    nr: u64,
-    config: &'a Config,
-}
-
-impl Rehearsal<'_, '_, '_> {
-    /// The breakpoints for the real run: the rehearsal's chain when the
-    /// call was made in Go code, the static chains to `asmcgocall` when it
-    /// was made in C (cgo), none when the call never came (the real run
-    /// then says so).
-    fn learn(
-        &self,
-        exe: &Path,
-        rest: &[OsString],
-        matching: Option<&regex::Regex>,
-    ) -> Result<Plan, Error> {
-        let (go, an) = (self.go, self.an);
-        let none = Plan::empty();
-        let mut run = Runner::new(
-            go,
-            self.tls,
-            &none,
-            self.nr,
-            self.config.nth,
-            self.config.goroutine,
-        )
-        .rehearse()
-        .matching(matching);
-        let mut args: Vec<OsString> = vec!["-c".into(), REHEARSAL.into(), exe.into()];
-        args.extend(rest.iter().cloned());
-        run.go(&OsString::from("/bin/sh"), &args)?;
-        let Some(cap) = run.captured.take() else {
-            return Ok(none);
-        };
-        let site = cap.entry.pc.wrapping_sub(2).wrapping_sub(run.bias);
-        if go.pclntab.func_at(site).is_none() {
-            return Ok(Plan::build(
-                go,
-                an,
-                self.main_fn,
-                self.nr,
-                self.config.goroutine,
-            ));
-        }
-        Ok(chain::from_stack(go, an, &cap.stack, run.bias, site)
-            .map(|c| Plan::from_chain(go, an, &c))
-            .unwrap_or(none))
-    }
 }
 
 /// The program's binary, parsed once through the tracer's module (which

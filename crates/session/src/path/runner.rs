@@ -90,8 +90,20 @@ pub(crate) struct Runner<'p> {
     skip_execs: u32,
     /// The program's own image runs: its syscalls count.
     started: bool,
-    /// Kill the program at the captured call instead of letting it run on.
-    rehearsal: bool,
+    /// What to do at the captured call.
+    mode: Mode,
+}
+
+/// What a run does at the call it captures.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// Let it run to its result: the call explained.
+    Explain,
+    /// Kill the program: a rehearsal that only learns the chain.
+    Rehearse,
+    /// Stop driving, the program running on: learning the chain of a
+    /// process attached to.
+    Learn,
 }
 
 impl<'p> Runner<'p> {
@@ -123,7 +135,7 @@ impl<'p> Runner<'p> {
             done: false,
             skip_execs: 0,
             started: false,
-            rehearsal: false,
+            mode: Mode::Explain,
         }
     }
 
@@ -137,7 +149,14 @@ impl<'p> Runner<'p> {
     /// and is killed at the captured call.
     pub(crate) fn rehearse(mut self) -> Self {
         self.skip_execs = 1;
-        self.rehearsal = true;
+        self.mode = Mode::Rehearse;
+        self
+    }
+
+    /// Learning on a process attached to: the captured call only teaches
+    /// the chain, and the program runs on.
+    pub(crate) fn learn(mut self) -> Self {
+        self.mode = Mode::Learn;
         self
     }
 
@@ -154,28 +173,55 @@ impl<'p> Runner<'p> {
         // SIGINT, SIGTERM, SIGHUP: kill the command, report nothing.
         tracer::interrupt::install(&[2, 15, 1])?;
         let mut s = Session::spawn(program, args, Some(&filter))?;
+        Ok(self.drive(&mut s, false)?.unwrap_or(None))
+    }
+
+    /// Starts on a process attached to (its image runs already): plants
+    /// the plan's breakpoints now.
+    pub(crate) fn attached(&mut self, s: &mut Session) -> Result<(), tracer::Error> {
+        self.started = true;
+        self.plant(s, s.main_pid())
+    }
+
+    /// Plants the plan's breakpoints in the image `tid` runs.
+    fn plant(&mut self, s: &mut Session, tid: i32) -> Result<(), tracer::Error> {
+        self.bias = load_bias(tid, self.entry_static);
+        for (&pc, p) in &self.plan.breakpoints {
+            let step = match p.step {
+                Step::Call { target, return_to } => Step::Call {
+                    target: target.wrapping_add(self.bias),
+                    return_to: return_to.wrapping_add(self.bias),
+                },
+                Step::CallRegister { reg, return_to } => Step::CallRegister {
+                    reg,
+                    return_to: return_to.wrapping_add(self.bias),
+                },
+                Step::Jump { target } => Step::Jump {
+                    target: target.wrapping_add(self.bias),
+                },
+            };
+            s.insert(pc.wrapping_add(self.bias), step)?;
+        }
+        Ok(())
+    }
+
+    /// Drives `s`: Some(how the program ended) when it did; with
+    /// `until_done`, None as soon as the captured call is complete (the
+    /// session then holds a thread, and the program runs on).
+    pub(crate) fn drive(
+        &mut self,
+        s: &mut Session,
+        until_done: bool,
+    ) -> Result<Option<Option<tracer::ExitKind>>, tracer::Error> {
         loop {
+            if until_done && self.done {
+                return Ok(None);
+            }
             match s.advance()? {
                 Stop::Exec { .. } if self.skip_execs > 0 => self.skip_execs -= 1,
                 Stop::Exec { tid } => {
                     self.started = true;
-                    self.bias = load_bias(tid, self.entry_static);
-                    for (&pc, p) in &self.plan.breakpoints {
-                        let step = match p.step {
-                            Step::Call { target, return_to } => Step::Call {
-                                target: target.wrapping_add(self.bias),
-                                return_to: return_to.wrapping_add(self.bias),
-                            },
-                            Step::CallRegister { reg, return_to } => Step::CallRegister {
-                                reg,
-                                return_to: return_to.wrapping_add(self.bias),
-                            },
-                            Step::Jump { target } => Step::Jump {
-                                target: target.wrapping_add(self.bias),
-                            },
-                        };
-                        s.insert(pc.wrapping_add(self.bias), step)?;
-                    }
+                    self.plant(s, tid)?;
                 }
                 Stop::Breakpoint { pc, .. } => {
                     if let Some(t) = s.held() {
@@ -189,10 +235,10 @@ impl<'p> Runner<'p> {
                     if self.started && self.captured.is_none() && entry.nr == self.nr {
                         if let Some(t) = s.held() {
                             if self.entry(&t, tid, entry) {
-                                if self.rehearsal {
-                                    s.kill();
-                                } else {
-                                    s.want_exit(tid);
+                                match self.mode {
+                                    Mode::Rehearse => s.kill(),
+                                    Mode::Learn => self.done = true,
+                                    Mode::Explain => s.want_exit(tid),
                                 }
                             }
                         }
@@ -219,7 +265,7 @@ impl<'p> Runner<'p> {
                         }
                     }
                 }
-                Stop::Finished(kind) => return Ok(kind),
+                Stop::Finished(kind) => return Ok(Some(kind)),
             }
         }
     }
