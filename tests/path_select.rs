@@ -126,3 +126,38 @@ fn a_function_that_must_be_on_the_chain() {
     let (o, _) = path(&["--match", "("], &["fmt"]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+/// Workers share the lower half of main's chain (`syscall.Write` down to
+/// `Syscall6`): its breakpoints are armed only once main is on its way,
+/// and every call hop of main's write still carries its arguments.
+#[test]
+fn main_among_busy_goroutines() {
+    let out = std::env::temp_dir().join(format!("rh-path-select-busy-{}.json", std::process::id()));
+    let o = Command::new(env!("CARGO_BIN_EXE_rabbithole"))
+        .args(["path", "--json", "-o"])
+        .arg(&out)
+        .arg("--")
+        .arg(bin("goroutines-go1.27-linux-amd64"))
+        .args(["4", "2000"])
+        .output()
+        .unwrap();
+    let text = std::fs::read_to_string(&out).unwrap_or_default();
+    let _ = std::fs::remove_file(&out);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let v: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v["goroutine"], 1);
+    assert!(v["syscall"]["text"]
+        .as_str()
+        .unwrap()
+        .starts_with("write(1, \"worker 0 goid "));
+    for h in v["hops"].as_array().unwrap() {
+        if h.get("call").is_some() {
+            assert!(h["args_abi"].is_string(), "{}: no arguments", h["function"]);
+        }
+    }
+}

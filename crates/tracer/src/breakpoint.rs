@@ -276,11 +276,7 @@ impl Session {
             // Removed meanwhile: the original byte is back; re-run it.
             return set_pc(tid, pc);
         };
-        let mem = self.mem()?.try_clone().map_err(|source| Error::Os {
-            what: "open /proc/PID/mem",
-            source,
-        })?;
-        perform_step(&mem, tid, step)
+        perform_step(self.mem()?, tid, step)
     }
 
     /// A thread of a child process trapped at `pc`: when its memory still

@@ -29,6 +29,12 @@ pub(crate) struct Plan {
     /// Side calls (entersyscall/exitsyscall) by the function making them:
     /// (function node, callee name, call pc).
     pub(crate) sides: Vec<(String, String, u64)>,
+    /// The chain's breakpoints, outermost first, when they are armed one
+    /// after the other: each is planted when the one above it is hit by a
+    /// goroutine that counts, so goroutines sharing the lower part of the
+    /// chain (every write goes through `syscall.Syscall`) do not stop
+    /// there all the time. Empty: all are planted at once.
+    pub(crate) stages: Vec<u64>,
     /// cgo: chains from main.main to the instruction that hands a C
     /// function pointer over (`runtime.asmcgocall`).
     pub(crate) cgo_paths: Vec<analysis::Path>,
@@ -114,6 +120,7 @@ impl Plan {
         Plan {
             breakpoints,
             sides,
+            stages: Vec::new(),
             cgo_paths,
         }
     }
@@ -130,9 +137,13 @@ impl Plan {
     ) -> Plan {
         let mut breakpoints = HashMap::new();
         let mut sides = Vec::new();
+        let mut stages = Vec::new();
         for h in &chain.hops {
             if h.pc != chain.site && h.instruction.is_some() {
                 if let Some(planned) = plan_at(go, h.pc) {
+                    if !breakpoints.contains_key(&h.pc) {
+                        stages.push(h.pc);
+                    }
                     breakpoints.entry(h.pc).or_insert(planned);
                 }
             }
@@ -158,6 +169,7 @@ impl Plan {
         Plan {
             breakpoints,
             sides,
+            stages,
             cgo_paths: Vec::new(),
         }
     }
@@ -167,6 +179,7 @@ impl Plan {
         Plan {
             breakpoints: HashMap::new(),
             sides: Vec::new(),
+            stages: Vec::new(),
             cgo_paths: Vec::new(),
         }
     }

@@ -183,10 +183,42 @@ impl<'p> Runner<'p> {
         self.plant(s, s.main_pid())
     }
 
-    /// Plants the plan's breakpoints in the image `tid` runs.
+    /// Plants the plan's breakpoints in the image `tid` runs: all of
+    /// them, or with stages only the outermost.
     fn plant(&mut self, s: &mut Session, tid: i32) -> Result<(), tracer::Error> {
         self.bias = load_bias(tid, self.entry_static);
-        for (&pc, p) in &self.plan.breakpoints {
+        match self.plan.stages.first() {
+            Some(&first) => self.arm(s, first),
+            None => {
+                let all: Vec<u64> = self.plan.breakpoints.keys().copied().collect();
+                for pc in all {
+                    self.arm(s, pc)?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// After a hit at stage `pc` by a goroutine that counts: plants the
+    /// next stage, and with the last one the side calls.
+    fn arm_after(&mut self, s: &mut Session, pc: u64) -> Result<(), tracer::Error> {
+        let stages = &self.plan.stages;
+        let Some(k) = stages.iter().position(|&p| p == pc) else {
+            return Ok(());
+        };
+        let mut next: Vec<u64> = stages.get(k + 1).copied().into_iter().collect();
+        if k + 2 >= stages.len() {
+            next.extend(self.plan.sides.iter().map(|(_, _, p)| *p));
+        }
+        for p in next {
+            self.arm(s, p)?;
+        }
+        Ok(())
+    }
+
+    /// Plants the breakpoint planned at static `pc`.
+    fn arm(&mut self, s: &mut Session, pc: u64) -> Result<(), tracer::Error> {
+        if let Some(p) = self.plan.breakpoints.get(&pc) {
             let step = match p.step {
                 Step::Call { target, return_to } => Step::Call {
                     target: target.wrapping_add(self.bias),
@@ -224,11 +256,15 @@ impl<'p> Runner<'p> {
                     self.plant(s, tid)?;
                 }
                 Stop::Breakpoint { pc, .. } => {
-                    if let Some(t) = s.held() {
-                        self.hit(&t, pc.wrapping_sub(self.bias));
-                    }
+                    let pc = pc.wrapping_sub(self.bias);
+                    let counted = match s.held() {
+                        Some(t) => self.hit(&t, pc),
+                        None => false,
+                    };
                     if self.done {
                         s.remove_all();
+                    } else if counted && self.captured.is_none() {
+                        self.arm_after(s, pc)?;
                     }
                 }
                 Stop::SyscallEntry { tid, entry } => {
@@ -273,20 +309,18 @@ impl<'p> Runner<'p> {
     /// The g running on a stopped thread: R14 in Go code (1.17+), else the
     /// TLS slot; checked by its stack bounds containing SP.
     fn current_g(&self, t: &dyn Thread, r: &X86_64Regs) -> Option<u64> {
-        let tls = (r.fs_base as i64).wrapping_add(self.tls_off) as u64;
-        let from_tls = read_word(t, tls);
-        for cand in [Some(r.r14), from_tls].into_iter().flatten() {
-            if cand == 0 {
-                continue;
-            }
-            let (Some(lo), Some(hi)) = (read_word(t, cand), read_word(t, cand + 8)) else {
-                continue;
-            };
-            if lo <= r.rsp && r.rsp < hi {
-                return Some(cand);
-            }
+        // g.stack.lo and g.stack.hi, in one read: this runs at every stop.
+        let holds_sp = |g: u64| {
+            let mut b = [0u8; 16];
+            g != 0
+                && t.read_memory(g, &mut b).ok() == Some(16)
+                && matches!((u64_le(&b, 0), u64_le(&b, 8)), (Some(lo), Some(hi)) if lo <= r.rsp && r.rsp < hi)
+        };
+        if holds_sp(r.r14) {
+            return Some(r.r14);
         }
-        from_tls.filter(|&g| g != 0)
+        let tls = (r.fs_base as i64).wrapping_add(self.tls_off) as u64;
+        read_word(t, tls).filter(|&g| g != 0)
     }
 
     fn goid(&self, t: &dyn Thread, g: u64) -> Option<u64> {
@@ -300,12 +334,13 @@ impl<'p> Runner<'p> {
         read_word(t, m + ml.curg as u64).filter(|&c| c != 0)
     }
 
-    fn hit(&mut self, t: &dyn Thread, pc: u64) {
+    /// Records a breakpoint hit; true when its goroutine counts.
+    fn hit(&mut self, t: &dyn Thread, pc: u64) -> bool {
         let Ok(Registers::X86_64(r)) = t.registers() else {
-            return;
+            return false;
         };
         let Some(g) = self.current_g(t, &r) else {
-            return;
+            return false;
         };
         if let Some(c) = &mut self.captured {
             if c.g == g && c.ret.is_some() {
@@ -319,7 +354,19 @@ impl<'p> Runner<'p> {
                     self.done = true;
                 }
             }
-            return;
+            return false;
+        }
+        // Calls of goroutines whose syscalls do not count are not recorded:
+        // the chain's call sites are often shared with them.
+        let counts = match self.sel {
+            Goroutine::Any => true,
+            Goroutine::Main => self.layout.is_none() || self.goid(t, g) == Some(1),
+            Goroutine::Id(id) => self.layout.is_none() || self.goid(t, g) == Some(id),
+        };
+        // On g0 (cgo's asmcgocall) the goroutine is the M's curg.
+        let counts = counts || self.goid(t, g) == Some(0);
+        if !counts {
+            return false;
         }
         self.seq += 1;
         let mut buf = vec![0u8; STACK_WORDS * 8];
@@ -350,6 +397,7 @@ impl<'p> Runner<'p> {
                 peeks,
             },
         );
+        true
     }
 
     /// A matching syscall entry; true when it is the one to show.
