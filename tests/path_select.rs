@@ -161,3 +161,40 @@ fn main_among_busy_goroutines() {
         }
     }
 }
+
+/// `--explain` says what a register call and a closure are where they
+/// appear.
+#[test]
+fn explain_names_dispatch_and_closures() {
+    let (_, v) = path(&["--explain", "--goroutine", "any"], &["closure"]);
+    let v = v.expect("report");
+    let topics = |v: &Value| -> Vec<(String, String)> {
+        v["hops"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|h| {
+                h["explain"].as_array().into_iter().flatten().map(move |e| {
+                    (
+                        h["function"].as_str().unwrap().to_string(),
+                        e["topic"].as_str().unwrap().to_string(),
+                    )
+                })
+            })
+            .collect()
+    };
+    let t = topics(&v);
+    assert!(
+        t.contains(&("main.main.func1".into(), "closure".into())),
+        "{t:?}"
+    );
+    let (_, v) = path(&["--explain"], &["iface"]);
+    let t = topics(&v.expect("report"));
+    assert!(
+        t.contains(&(
+            "main.viaInterface".into(),
+            "interface or function value call".into()
+        )),
+        "{t:?}"
+    );
+}
