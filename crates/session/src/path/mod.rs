@@ -1,10 +1,12 @@
-//! `path`: the article's walkthrough in one run. The static call graph
-//! gives candidate chains from `main.main` to every instruction that can
-//! make the requested syscall (`plan`); the program runs under ptrace with
-//! a breakpoint on each `CALL`/`JMP` of those chains (`runner`); at the Nth
-//! matching syscall the chain whose calls are still on the goroutine's
-//! stack is the answer, each hop with the arguments its callee's ABI reads
-//! (`args`, `hops`, `report`). `render` prints the report.
+//! `path`: the article's walkthrough in one run. The chain is what ran:
+//! a rehearsal run (or, with `-p`, the attached process's next matching
+//! call) finds the goroutine's stack at the syscall (`learn`, `chain`);
+//! the real run has a breakpoint on each call and tail jump of that chain,
+//! armed from the outermost (`plan`, `runner`); at the Nth matching
+//! syscall the stack is the chain again, each call hop with the arguments
+//! its callee's ABI read when the call was made (`args`, `hops`,
+//! `report`). cgo calls, whose libc frames the unwinder cannot cross, use
+//! the static chains to `asmcgocall`. `render` prints the report.
 
 mod args;
 mod chain;

@@ -1,8 +1,9 @@
-//! Where to plant breakpoints: the static call graph (crate `analysis`)
-//! gives the candidate chains from the start function to every instruction
-//! that can make the requested syscall; every `CALL`/`JMP` on them, and the
-//! calls to `entersyscall`/`exitsyscall` beside them, gets a breakpoint
-//! that says how to perform the instruction it replaces.
+//! Where to plant breakpoints: on the calls and tail jumps of the chain a
+//! first run found (`Plan::from_chain`), or, for a call made in C (cgo),
+//! on the static chains from `main.main` to `asmcgocall`'s hand-over
+//! (`Plan::build`, from crate `analysis`); with each, the calls to
+//! `entersyscall`/`exitsyscall` beside them. Every breakpoint says how to
+//! perform the instruction it replaces.
 
 use super::Goroutine;
 use crate::frames::is_runtime_frame;
