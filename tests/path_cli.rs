@@ -230,10 +230,11 @@ fn goroutines_any() {
     let text = v["syscall"]["text"].as_str().unwrap();
     assert_eq!(text, "write(3, \"goroutine write\\n\", 16) = 16");
     assert_ne!(v["goroutine"], 1, "a worker goroutine");
-    // gdb stopped in another worker; the chain below the closure is the same.
+    // gdb stopped in another worker; the chain, from the goroutine's
+    // entry (the `go` statement's wrapper) down, is the same.
     let gdb = gdb_chain(&format!("{bin}.gdb-bt.txt"));
-    let from = gdb.iter().position(|f| f == "main.main.func1").unwrap();
-    assert_eq!(stack_view(&v), gdb[from..].to_vec());
+    assert_eq!(gdb[0], "main.main.gowrap1");
+    assert_eq!(stack_view(&v), gdb);
 }
 
 #[test]
@@ -357,8 +358,9 @@ fn html_in_headless_chromium() {
 }
 
 /// main's first write in `goroutines` is `fmt.Println`, reached through an
-/// `io.Writer` interface: no static chain, so the hops come from the
-/// goroutine's stack at the syscall.
+/// `io.Writer` interface: no static chain reaches it, the hops are the
+/// goroutine's stack at the syscall, and the interface call carries its
+/// arguments like any other.
 #[test]
 fn calls_through_interfaces_use_the_stack() {
     let (v, code) = path_json("goroutines-go1.27-linux-amd64", &[]);
@@ -386,9 +388,11 @@ fn calls_through_interfaces_use_the_stack() {
         .as_str()
         .unwrap()
         .starts_with("write(1, \"worker 0 goid "));
-    assert!(v["notes"]
-        .as_array()
+    let dispatch = &hops(&v)[2];
+    assert_eq!(dispatch["args_abi"], "ABIInternal");
+    assert_eq!(arg(dispatch, 1)["name"], "b.ptr");
+    assert!(arg(dispatch, 1)["string"]
+        .as_str()
         .unwrap()
-        .iter()
-        .any(|n| n.as_str().unwrap().contains("goroutine's stack")));
+        .starts_with("\"worker 0 goid "));
 }

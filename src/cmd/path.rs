@@ -7,13 +7,16 @@ use std::ffi::OsString;
 use std::io::IsTerminal as _;
 use std::path::PathBuf;
 
-/// Which goroutine's syscall to stop at.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum Goroutine {
-    /// The main goroutine (goid 1, the one running main.main)
-    Main,
-    /// Any goroutine
-    Any,
+/// Which goroutine's syscall to stop at: `main`, `any` or a goroutine id.
+fn goroutine(s: &str) -> Result<session::path::Goroutine, String> {
+    match s {
+        "main" => Ok(session::path::Goroutine::Main),
+        "any" => Ok(session::path::Goroutine::Any),
+        n => n
+            .parse()
+            .map(session::path::Goroutine::Id)
+            .map_err(|_| format!("{n}: expected main, any or a goroutine id")),
+    }
 }
 
 /// Arguments of `path`.
@@ -26,9 +29,13 @@ pub struct Args {
     /// Stop at the Nth matching call
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..))]
     pub nth: u64,
-    /// Whose calls count
-    #[arg(long, value_enum, default_value_t = Goroutine::Main)]
-    pub goroutine: Goroutine,
+    /// Whose calls count: main, any, or a goroutine id
+    #[arg(long, value_name = "main|any|N", default_value = "main", value_parser = goroutine)]
+    pub goroutine: session::path::Goroutine,
+    /// Only calls with a function matching REGEX on their chain (e.g.
+    /// net/http)
+    #[arg(long = "match", value_name = "REGEX")]
+    pub matching: Option<String>,
     /// Explain each rabbit hole on the way
     #[arg(long)]
     pub explain: bool,
@@ -42,8 +49,22 @@ pub struct Args {
     /// program shares
     #[arg(short = 'o', long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Attach to this running Go program: its next matching call teaches
+    /// the chain, the one after it is explained, then path detaches and
+    /// leaves it running
+    #[arg(
+        short = 'p',
+        long = "attach",
+        value_name = "PID",
+        conflicts_with = "command"
+    )]
+    pub pid: Option<i32>,
     /// The Go program to run and its arguments
-    #[arg(required = true, trailing_var_arg = true, value_name = "CMD")]
+    #[arg(
+        required_unless_present = "pid",
+        trailing_var_arg = true,
+        value_name = "CMD"
+    )]
     pub command: Vec<OsString>,
 }
 
@@ -57,10 +78,9 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         command: args.command,
         syscall: args.syscall,
         nth: args.nth,
-        goroutine: match args.goroutine {
-            Goroutine::Main => session::path::Goroutine::Main,
-            Goroutine::Any => session::path::Goroutine::Any,
-        },
+        goroutine: args.goroutine,
+        matching: args.matching,
+        pid: args.pid,
         explain: args.explain,
         json: args.json,
         html: args.html,

@@ -1,7 +1,7 @@
 //! `rabbithole syscalls BIN`: every syscall site of a binary and the call
 //! paths from `main.main` down to it, without running anything.
 
-use analysis::{Analysis, Number, Site};
+use analysis::{Analysis, Number, Path, Site};
 use anyhow::{anyhow, Context as _};
 use render::syscalls::Selected;
 use std::io::Write as _;
@@ -19,8 +19,9 @@ pub struct Args {
     /// Start paths at this function instead of main.main
     #[arg(long, default_value = "main.main")]
     pub from: String,
-    /// How many paths to show per site with --to
-    #[arg(long, default_value_t = 3)]
+    /// How many paths to show with --to, across all sites: the shortest
+    /// and most direct first
+    #[arg(long, default_value_t = 10)]
     pub paths: usize,
     /// Print one JSON document instead of text
     #[arg(long)]
@@ -44,21 +45,38 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     };
     let mut sites = Vec::new();
     for site in &an.sites {
-        let paths = match &want {
-            None => Vec::new(),
+        let (paths, shortest) = match &want {
+            None => {
+                // The table's hop count is the hops the shortest path prints.
+                let shortest = site.depth.and_then(|_| {
+                    an.paths_to(from, site.addr, 1, None)
+                        .first()
+                        .map(|p| p.hops.len())
+                });
+                (Vec::new(), shortest)
+            }
             Some(w) if !site_may_match(&an, site, w) => continue,
             Some(w) => {
                 let nr = match (w, &site.number) {
                     (_, Number::None) | (Want::Import(_), _) => None,
                     (Want::Number(n), _) => Some(*n),
                 };
+                // Filtered by number before any is dropped: the N asked for
+                // are picked across all sites below.
                 match an.paths_to(from, site.addr, args.paths, nr) {
                     p if p.is_empty() => continue,
-                    p => p,
+                    p => (p, None),
                 }
             }
         };
-        sites.push(Selected { site, paths });
+        sites.push(Selected {
+            site,
+            paths,
+            shortest,
+        });
+    }
+    if want.is_some() {
+        sites = rank(sites, args.paths);
     }
     drop(busy);
     let mut out = super::stdout();
@@ -70,9 +88,47 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         render::syscalls::write_table(&mut out, &sites, &args.from)?;
     }
     out.flush()?;
-    Ok(if sites.is_empty() { 1 } else { 0 })
+    if sites.is_empty() {
+        if let Some(t) = &args.to {
+            eprintln!(
+                "rabbithole: {}",
+                render::syscalls::no_static_path(&name, &args.from, t)
+            );
+        }
+        return Ok(1);
+    }
+    Ok(0)
 }
 
+/// Keeps the `n` paths a reader wants first, across all sites
+/// (`render::syscalls::directness`); sites ordered by their best path.
+fn rank(sites: Vec<Selected<'_>>, n: usize) -> Vec<Selected<'_>> {
+    let mut all: Vec<((usize, usize), usize, Path)> = Vec::new();
+    for (k, s) in sites.iter().enumerate() {
+        for p in &s.paths {
+            all.push((render::syscalls::directness(p), k, p.clone()));
+        }
+    }
+    all.sort_by_key(|(d, k, _)| (*d, *k));
+    all.truncate(n);
+    let mut order = Vec::new();
+    let mut grouped: Vec<Vec<Path>> = vec![Vec::new(); sites.len()];
+    for (_, k, p) in all {
+        if !order.contains(&k) {
+            order.push(k);
+        }
+        grouped[k].push(p);
+    }
+    let mut sites: Vec<Option<Selected<'_>>> = sites.into_iter().map(Some).collect();
+    order
+        .into_iter()
+        .filter_map(|k| {
+            let mut s = sites[k].take()?;
+            s.paths = std::mem::take(&mut grouped[k]);
+            Some(s)
+        })
+        .collect()
+}
 /// What `--to` names: a syscall number, or (darwin, cgo) a libc function.
 enum Want {
     Number(u64),

@@ -233,6 +233,9 @@ impl<'a, 'data> Analysis<'a, 'data> {
         let Some(site) = self.sites.iter().find(|s| s.addr == site_addr) else {
             return Vec::new();
         };
+        if let (Some(w), Number::Dynamic { .. }) = (want, &site.number) {
+            return self.paths_via_setters(from, site, w, limit);
+        }
         let candidates = paths::enumerate(&self.graph, from, site.node, limit.max(1) * 8);
         let mut out = Vec::new();
         for edges in candidates {

@@ -399,3 +399,65 @@ fn push_with_inlines(
         });
     }
 }
+
+/// How far above a site whose number is an argument the constant may be
+/// set (`syscall.connect` → `Syscall` → `RawSyscall6` → `Syscall6`).
+const SETTER_DEPTH: usize = 6;
+
+impl crate::Analysis<'_, '_> {
+    /// Paths from `from` to a site that takes its number as an argument
+    /// (`Syscall6`), only those that pass `want`: found through the calls
+    /// that load `want` as that argument (the setters), not by listing
+    /// the shortest paths to the site, which mostly pass other numbers.
+    /// Shortest first.
+    pub(crate) fn paths_via_setters(
+        &self,
+        from: usize,
+        site: &crate::Site,
+        want: u64,
+        limit: usize,
+    ) -> Vec<Path> {
+        let g = &self.graph;
+        // (node whose first argument reaches the site, edges from it down)
+        let mut frontier: Vec<(usize, Vec<usize>)> = vec![(site.node, Vec::new())];
+        let mut setters: Vec<Vec<usize>> = Vec::new();
+        let mut seen = vec![false; g.nodes.len()];
+        seen[site.node] = true;
+        for _ in 0..SETTER_DEPTH {
+            let mut next = Vec::new();
+            for (v, below) in &frontier {
+                for &e in &g.into[*v] {
+                    let edge = g.edges[e];
+                    if edge.via == Via::FnPointer {
+                        continue;
+                    }
+                    let mut down = vec![e];
+                    down.extend(below.iter().copied());
+                    match self.first_arg_at(edge.from, edge.pc).0 {
+                        crate::dataflow::Origin::Const(c) if c as u64 == want => setters.push(down),
+                        crate::dataflow::Origin::Argument if !seen[edge.from] => {
+                            seen[edge.from] = true;
+                            next.push((edge.from, down));
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            frontier = next;
+        }
+        let mut out: Vec<Path> = Vec::new();
+        for down in setters {
+            let top = g.edges[down[0]].from;
+            for mut edges in enumerate(g, from, top, limit.max(1)) {
+                edges.extend(down.iter().copied());
+                let p = self.describe(&edges, site);
+                if p.number == Some(want) {
+                    out.push(p);
+                }
+            }
+        }
+        out.sort_by_key(|p| p.hops.len());
+        out.truncate(limit);
+        out
+    }
+}

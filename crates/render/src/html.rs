@@ -49,14 +49,9 @@ fn diagram(r: &PathReport, out: &mut String) {
                 via = escape(&hop.via)
             );
         }
-        let dash = if hop.observed {
-            ""
-        } else {
-            r#" stroke-dasharray="6 4""#
-        };
         let _ = writeln!(
             out,
-            r##"<a href="#hop-{i}"><g class="hop" data-function="{f}" data-abi="{abi}"><rect x="20" y="{y}" width="{BOX_W}" height="{BOX_H}" rx="8" fill="{color}" fill-opacity="0.12" stroke="{color}" stroke-width="2"{dash}/><text x="34" y="{t1}" font-size="15" font-weight="bold" fill="#111">{f}</text><text x="34" y="{t2}" font-size="12" fill="#444">{pos}</text><text x="{ax}" y="{t1}" font-size="12" text-anchor="end" fill="{color}">{abi}{asm}</text></g></a>"##,
+            r##"<a href="#hop-{i}"><g class="hop" data-function="{f}" data-abi="{abi}"><rect x="20" y="{y}" width="{BOX_W}" height="{BOX_H}" rx="8" fill="{color}" fill-opacity="0.12" stroke="{color}" stroke-width="2"/><text x="34" y="{t1}" font-size="15" font-weight="bold" fill="#111">{f}</text><text x="34" y="{t2}" font-size="12" fill="#444">{pos}</text><text x="{ax}" y="{t1}" font-size="12" text-anchor="end" fill="{color}">{abi}{asm}</text></g></a>"##,
             f = escape(&hop.function),
             abi = escape(&hop.abi),
             t1 = y + 22,
@@ -106,11 +101,10 @@ fn hop_details(i: usize, h: &PathHop, out: &mut String) {
     if let Some(c) = &h.call {
         let _ = writeln!(
             out,
-            "<p>call at <code>{:#x}</code>: <code>{}</code> &nbsp; GNU: <code>{}</code>{}</p>",
+            "<p>call at <code>{:#x}</code>: <code>{}</code> &nbsp; GNU: <code>{}</code></p>",
             c.pc,
             escape(&c.go),
             escape(&c.gnu),
-            if h.observed { "" } else { " (not observed)" }
         );
     }
     if !h.args.is_empty() {

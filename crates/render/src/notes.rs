@@ -43,13 +43,3 @@ pub fn runtime_hidden(hidden: u64, seen: u64, hidden_signals: u64) -> String {
         plural(hidden_signals),
     )
 }
-
-/// `path`: the program never made the call asked for.
-pub fn no_such_call(binary: &str, made: u64, syscall: &str, main_only: bool, nth: u64) -> String {
-    let who = if main_only {
-        " from the main goroutine"
-    } else {
-        ""
-    };
-    format!("{binary} made {made} {syscall} call(s){who}; no call number {nth} to show")
-}

@@ -135,8 +135,7 @@ fn hop_block(p: &Paint, out: &mut String, i: usize, h: &PathHop) {
         let _ = writeln!(out, "      {}", p.dim(&format!("({g})")));
     }
     if let Some(c) = &h.call {
-        let seen = if h.observed { "" } else { "  (not observed)" };
-        let _ = writeln!(out, "      {:#x}  {}{seen}", c.pc, p.bold(&c.go));
+        let _ = writeln!(out, "      {:#x}  {}", c.pc, p.bold(&c.go));
         let _ = writeln!(out, "      {:>8}  {}", p.dim("gnu"), p.dim(&c.gnu));
     }
     if let Some(abi) = &h.args_abi {

@@ -65,6 +65,24 @@ pub fn explain(report: &mut PathReport, os: Os) {
                 link: REGABI.into(),
             });
         }
+        let register_call = h
+            .call
+            .as_ref()
+            .is_some_and(|c| c.go.starts_with("CALL ") && !c.go.ends_with("(SB)"));
+        if register_call {
+            h.explain.push(Explanation {
+                topic: "interface or function value call".into(),
+                text: "A call through a register: the target was loaded at run time, from an interface's method table (itab) or from a function value (a closure, a method value). No static call graph knows where it goes; the next hop is the function this run actually called.".into(),
+                link: REGABI.into(),
+            });
+        }
+        if is_closure(&h.function) {
+            h.explain.push(Explanation {
+                topic: "closure".into(),
+                text: "A function literal: the compiler names it after its enclosing function (.func1, .func2, ... ; .gowrap1 for the wrapper a `go` statement runs), and passes its captured variables in a closure context register (RDX).".into(),
+                link: REGABI.into(),
+            });
+        }
         if h.generated.is_some() {
             h.explain.push(Explanation {
                 topic: "generated file".into(),
@@ -82,5 +100,31 @@ pub fn explain(report: &mut PathReport, os: Os) {
     }
     if os != model::Os::Linux || report.hops.is_empty() {
         report.notes.push("On darwin (and in cgo code) Go does not issue the syscall itself: it calls libc, whose ABI is stable where the kernel's is not.".into());
+    }
+}
+
+/// Whether `function` is a function literal (or the wrapper of a `go` or
+/// `defer` statement): its last name element is `funcN`, `gowrapN` or
+/// `deferwrapN`.
+fn is_closure(function: &str) -> bool {
+    let last = function.rsplit('.').next().unwrap_or("");
+    ["func", "gowrap", "deferwrap"].iter().any(|p| {
+        last.strip_prefix(p)
+            .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_closure;
+
+    #[test]
+    fn closures_are_named_by_their_literal() {
+        assert!(is_closure("main.main.func1"));
+        assert!(is_closure("main.main.gowrap1"));
+        assert!(is_closure("os.openFileNolog.func1"));
+        assert!(!is_closure("main.main"));
+        assert!(!is_closure("main.funcs"));
+        assert!(!is_closure("main.(*T).func"));
     }
 }

@@ -13,16 +13,74 @@ pub fn killed(signal: i32) -> String {
     format!("killed by signal {signal}")
 }
 
-/// The binary has no DWARF to name arguments from.
-pub fn no_dwarf() -> String {
-    "no DWARF in the binary: arguments are shown by ABI slot, unnamed".into()
+/// Whose calls `path` counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Whose {
+    /// The main goroutine's.
+    Main,
+    /// Any goroutine's.
+    Any,
+    /// One goroutine's, by id.
+    Goroutine(u64),
 }
 
-/// Calls of the chain the tracer did not see on the goroutine's stack.
-pub fn unobserved(functions: &[&str]) -> String {
+/// The program never made the call asked for: `made` counts the calls
+/// that counted and the others of the same syscall (other goroutines,
+/// or no function matching `--match` on the chain); the note says which
+/// flag would have found one.
+pub fn no_such_call(
+    binary: &str,
+    (made, others): (u64, u64),
+    syscall: &str,
+    whose: Whose,
+    matching: Option<&str>,
+    nth: u64,
+) -> String {
+    let who = match whose {
+        Whose::Main => " from the main goroutine".to_string(),
+        Whose::Any => String::new(),
+        Whose::Goroutine(id) => format!(" from goroutine {id}"),
+    };
+    let re = matching
+        .map(|m| format!(" with {m} on the chain"))
+        .unwrap_or_default();
+    let mut text =
+        format!("{binary} made {made} {syscall} call(s){who}{re}; no call number {nth} to show");
+    if others > 0 {
+        let hint = match (whose, matching) {
+            (Whose::Any, Some(_)) => "without --match".to_string(),
+            (_, Some(_)) => "--goroutine any, or without --match".to_string(),
+            _ => "--goroutine any".to_string(),
+        };
+        text.push_str(&format!(" ({others} more made elsewhere: try {hint})"));
+    }
+    text
+}
+
+/// How an attached program ended: it did not, path detached.
+pub fn left_running(pid: i32) -> String {
+    format!("detached; process {pid} runs on")
+}
+
+/// The binary has no DWARF to name arguments from.
+pub fn no_dwarf() -> String {
+    "no DWARF in the binary: each callee's argument area is shown word by word (word0, \
+     word1...), unnamed; for ABI0 callees it also holds the results"
+        .into()
+}
+
+/// A call of the chain whose arguments were not seen when it was made.
+pub fn arguments_not_captured() -> String {
+    "arguments not captured: no breakpoint saw this call being made (the chain differed \
+     from the first run's, or the call was made before path attached)"
+        .into()
+}
+
+/// The call was made by the runtime itself: one of its goroutines, or
+/// its scheduler on a thread's g0 stack.
+pub fn runtime_goroutine(start: &str) -> String {
     format!(
-        "calls not seen on this goroutine's stack (static chain only): {}",
-        functions.join(", ")
+        "made by the Go runtime itself (a runtime goroutine or the scheduler's g0 stack, from {start}), not by the program's code"
     )
 }
 

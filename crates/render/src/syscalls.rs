@@ -12,6 +12,8 @@ pub struct Selected<'a> {
     pub site: &'a Site,
     /// Paths from the start function, shortest first.
     pub paths: Vec<Path>,
+    /// Hops the shortest path from the start function prints (the table).
+    pub shortest: Option<usize>,
 }
 
 /// Writes the sites of the file `binary`, paths from `from`, as one
@@ -80,7 +82,7 @@ pub fn write_table(w: &mut dyn Write, sites: &[Selected<'_>], from: &str) -> io:
             analysis::SiteKind::Svc => "SVC",
             analysis::SiteKind::Libc => "libc",
         };
-        let reach = match site.depth {
+        let reach = match s.shortest {
             Some(d) => format!("{} (shortest {} hops)", site.paths, d),
             None => "-".into(),
         };
@@ -98,10 +100,42 @@ pub fn write_table(w: &mut dyn Write, sites: &[Selected<'_>], from: &str) -> io:
     Ok(())
 }
 
-/// Writes each site's paths from `from`, one block of hops per path.
+/// `--to` found no chain of direct calls: say why that happens and what
+/// shows the chain that runs.
+pub fn no_static_path(binary: &str, from: &str, to: &str) -> String {
+    format!(
+        "{binary}: no chain of direct calls from {from} reaches {to} (calls through function \
+         values and interfaces, like net's connectFunc hook, are not in the static call graph); \
+         `rabbithole path --syscall {to} -- {binary}` shows the chain that runs"
+    )
+}
+
+/// How a reader ranks a path: fewest hops printed, then fewest hops inside
+/// the runtime (a panic printer's write is less direct than the
+/// program's own).
+pub fn directness(p: &Path) -> (usize, usize) {
+    let runtime = p
+        .hops
+        .iter()
+        .filter(|h| {
+            gobin::runtime::names::package_of(&h.function)
+                .is_some_and(gobin::runtime::names::is_runtime_package)
+        })
+        .count();
+    (p.hops.len(), runtime)
+}
+
+/// Writes the paths from `from` of every site, most direct first across
+/// sites (see [`directness`]), one block of hops per path, its hop count
+/// in the header.
 pub fn write_paths(w: &mut dyn Write, sites: &[Selected<'_>], from: &str) -> io::Result<()> {
-    for s in sites {
-        for (k, p) in s.paths.iter().enumerate() {
+    let mut ranked: Vec<(&Selected<'_>, &Path)> = sites
+        .iter()
+        .flat_map(|s| s.paths.iter().map(move |p| (s, p)))
+        .collect();
+    ranked.sort_by_key(|(_, p)| directness(p));
+    {
+        for (k, (s, p)) in ranked.into_iter().enumerate() {
             let what = match (&p.name, p.number) {
                 (Some(n), Some(nr)) => format!("{n} (number {nr})"),
                 (Some(n), None) => match &p.library {
@@ -113,8 +147,9 @@ pub fn write_paths(w: &mut dyn Write, sites: &[Selected<'_>], from: &str) -> io:
             };
             writeln!(
                 w,
-                "path {} from {from} to {what} at {:#x} in {}:",
+                "path {} ({} hops) from {from} to {what} at {:#x} in {}:",
                 k + 1,
+                p.hops.len(),
                 p.site,
                 s.site.function
             )?;

@@ -17,6 +17,8 @@ fn seed_write_report() {
         syscall: "write".into(),
         nth: 1,
         goroutine: Goroutine::Main,
+        matching: None,
+        pid: None,
         explain: false,
         json: true,
         html: None,

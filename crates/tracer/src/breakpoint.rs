@@ -17,16 +17,28 @@
 //!
 //! Text is patched through `/proc/PID/mem`, which the kernel lets a ptrace
 //! tracer write even in read-only mappings. linux/amd64 only.
+//!
+//! Children the command forks or vforks are traced too, silently: a vfork
+//! child shares the command's memory and a fork child copies it, so both
+//! run into the breakpoints (the loop performs the instruction for them
+//! and reports nothing), and both inherit the seccomp filter, whose traced
+//! calls fail with ENOSYS in a process nobody traces (the loop lets them
+//! run). Only the command's own threads produce events.
 
 use crate::event::{ExitKind, SyscallEntry, SyscallExit};
 use crate::seccomp::SeccompFilter;
 use crate::stop::{self, Next, SyscallStop};
-use crate::sys::{self, O_EXITKILL, O_TRACECLONE, O_TRACEEXEC, O_TRACESECCOMP, O_TRACESYSGOOD};
+use crate::sys::{
+    self, O_EXITKILL, O_TRACECLONE, O_TRACEEXEC, O_TRACEFORK, O_TRACESECCOMP, O_TRACESYSGOOD,
+    O_TRACEVFORK,
+};
 use crate::{spawn, Error, LiveThread, Registers};
 use std::collections::HashMap;
 use std::ffi::{OsStr, OsString};
 use std::fs::File;
 use std::os::unix::fs::FileExt;
+
+mod attach;
 
 const INT3: u8 = 0xcc;
 /// `si_code` of a SIGTRAP raised by `int3`.
@@ -95,6 +107,7 @@ pub enum Stop {
 }
 
 struct Tracee {
+    /// Its thread group: the command's, or a child process's.
     pid: i32,
     /// Before the command's execve: the calls are rabbithole's own.
     startup: bool,
@@ -108,6 +121,9 @@ pub struct Session {
     tracees: HashMap<i32, Tracee>,
     /// Planted breakpoints: address -> (original byte, what to perform).
     breakpoints: HashMap<u64, (u8, Step)>,
+    /// Every breakpoint ever planted, removed or not: a fork child keeps
+    /// its copy of the `int3` after the command's text is restored.
+    steps: HashMap<u64, Step>,
     /// Addresses of breakpoints already removed: a thread may have hit one
     /// just before, and its trap is still to be reported.
     removed: std::collections::HashSet<u64>,
@@ -141,7 +157,8 @@ impl Session {
         let prep = spawn::prepare(program, args)?;
         let child = spawn::fork_child(&prep, filter)?;
         let pid = child.pid;
-        let mut opts = O_TRACESYSGOOD | O_TRACEEXEC | O_TRACECLONE | O_EXITKILL;
+        let mut opts =
+            O_TRACESYSGOOD | O_TRACEEXEC | O_TRACECLONE | O_TRACEFORK | O_TRACEVFORK | O_EXITKILL;
         if filter.is_some() {
             opts |= O_TRACESECCOMP;
         }
@@ -150,6 +167,7 @@ impl Session {
             main_pid: pid,
             tracees: HashMap::new(),
             breakpoints: HashMap::new(),
+            steps: HashMap::new(),
             removed: std::collections::HashSet::new(),
             held: None,
             held_at: None,
@@ -198,6 +216,7 @@ impl Session {
         mem.write_all_at(&[INT3], addr)
             .map_err(|_| Error::Memory { addr })?;
         self.breakpoints.insert(addr, (orig[0], step));
+        self.steps.insert(addr, step);
         Ok(())
     }
 
@@ -244,6 +263,7 @@ impl Session {
 
     fn resume(&mut self, tid: i32, signal: i32) {
         let stops = match self.tracees.get(&tid) {
+            Some(t) if t.pid != self.main_pid => false,
             Some(t) => !self.seccomp || t.want_exit,
             None => !self.seccomp,
         };
@@ -256,23 +276,35 @@ impl Session {
             // Removed meanwhile: the original byte is back; re-run it.
             return set_pc(tid, pc);
         };
-        let Registers::X86_64(mut r) = sys::registers(tid)? else {
-            return Err(Error::Gone(tid));
+        perform_step(self.mem()?, tid, step)
+    }
+
+    /// A thread of a child process trapped at `pc`: when its memory still
+    /// holds one of the command's breakpoints there (a fork copy, or a
+    /// vfork child sharing the command's memory), performs the instruction;
+    /// when the original byte is back, runs it again. False when the trap
+    /// is not a breakpoint's.
+    fn child_trap(&mut self, tid: i32, pid: i32, pc: u64) -> Result<bool, Error> {
+        let Some(&step) = self.steps.get(&pc) else {
+            return Ok(false);
         };
-        let (target, ret) = match step {
-            Step::Jump { target } => (target, None),
-            Step::Call { target, return_to } => (target, Some(return_to)),
-            Step::CallRegister { reg, return_to } => (reg_value(&r, reg), Some(return_to)),
-        };
-        if let Some(ret) = ret {
-            let sp = r.rsp.wrapping_sub(8);
-            self.mem()?
-                .write_all_at(&ret.to_le_bytes(), sp)
-                .map_err(|_| Error::Memory { addr: sp })?;
-            r.rsp = sp;
+        let mem = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(format!("/proc/{pid}/mem"))
+            .map_err(|source| Error::Os {
+                what: "open /proc/PID/mem",
+                source,
+            })?;
+        let mut byte = [0u8; 1];
+        mem.read_exact_at(&mut byte, pc)
+            .map_err(|_| Error::Memory { addr: pc })?;
+        if byte[0] == INT3 {
+            perform_step(&mem, tid, step)?;
+        } else {
+            set_pc(tid, pc)?;
         }
-        r.rip = target;
-        set_regs(tid, &r)
+        Ok(true)
     }
 
     /// Resumes the held thread and waits for the next event.
@@ -327,13 +359,18 @@ impl Session {
     /// One stop: Some(event) holds the thread, None resumed it.
     fn stopped(&mut self, tid: i32, stop: stop::Stop) -> Result<Option<Stop>, Error> {
         let main = self.main_pid;
-        let t = self.tracees.entry(tid).or_insert(Tracee {
-            pid: main,
+        let t = self.tracees.entry(tid).or_insert_with(|| Tracee {
+            pid: crate::proc::thread_group_of(tid).unwrap_or(main),
             startup: false,
             in_syscall: None,
             want_exit: false,
         });
         let startup = t.startup;
+        if t.pid != main {
+            let pid = t.pid;
+            self.child_stopped(tid, pid, stop)?;
+            return Ok(None);
+        }
         match stop {
             stop::Stop::Syscall => {
                 if let Some(stop) = self.syscall_stop(tid)? {
@@ -379,6 +416,30 @@ impl Session {
             stop::Stop::Birth(_) | stop::Stop::Exiting | stop::Stop::Other => self.resume(tid, 0),
         }
         Ok(None)
+    }
+
+    /// A stop of a child process's thread: nothing is reported, the child
+    /// runs as it would untraced (its seccomp stops let the call run).
+    fn child_stopped(&mut self, tid: i32, pid: i32, stop: stop::Stop) -> Result<(), Error> {
+        match stop {
+            stop::Stop::Signal(libc::SIGTRAP) => {
+                let trapped = match self.int3_at(tid) {
+                    Some(pc) => self.child_trap(tid, pid, pc)?,
+                    None => false,
+                };
+                self.resume(tid, if trapped { 0 } else { libc::SIGTRAP });
+            }
+            stop::Stop::Signal(signal) => self.resume(tid, signal),
+            stop::Stop::Group(_) => {
+                let _ = sys::listen(tid);
+            }
+            stop::Stop::Syscall
+            | stop::Stop::Exec
+            | stop::Stop::Birth(_)
+            | stop::Stop::Exiting
+            | stop::Stop::Other => self.resume(tid, 0),
+        }
+        Ok(())
     }
 
     /// The address of the `int3` a SIGTRAP stop comes from, if it came
@@ -435,6 +496,27 @@ impl Drop for Session {
             spawn::close(fd);
         }
     }
+}
+
+/// Performs `step` for thread `tid` held before it: pushes the return
+/// address through `mem` (its process's memory) and sets the pc.
+fn perform_step(mem: &File, tid: i32, step: Step) -> Result<(), Error> {
+    let Registers::X86_64(mut r) = sys::registers(tid)? else {
+        return Err(Error::Gone(tid));
+    };
+    let (target, ret) = match step {
+        Step::Jump { target } => (target, None),
+        Step::Call { target, return_to } => (target, Some(return_to)),
+        Step::CallRegister { reg, return_to } => (reg_value(&r, reg), Some(return_to)),
+    };
+    if let Some(ret) = ret {
+        let sp = r.rsp.wrapping_sub(8);
+        mem.write_all_at(&ret.to_le_bytes(), sp)
+            .map_err(|_| Error::Memory { addr: sp })?;
+        r.rsp = sp;
+    }
+    r.rip = target;
+    set_regs(tid, &r)
 }
 
 fn reg_value(r: &crate::X86_64Regs, reg: u8) -> u64 {

@@ -161,10 +161,13 @@ pub(crate) fn arguments(
             };
             (loc, *v)
         };
+        // Without DWARF the callee's argument area is shown word by word:
+        // for ABI0 it holds the results too, so no word is called an
+        // argument.
         let name = words
             .as_ref()
             .and_then(|w| w.get(k).cloned())
-            .unwrap_or_else(|| format!("arg{k}"));
+            .unwrap_or_else(|| format!("word{k}"));
         values.push(value);
         out.push(ArgValue {
             name,

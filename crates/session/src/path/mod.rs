@@ -1,13 +1,17 @@
-//! `path`: the article's walkthrough in one run. The static call graph
-//! gives candidate chains from `main.main` to every instruction that can
-//! make the requested syscall (`plan`); the program runs under ptrace with
-//! a breakpoint on each `CALL`/`JMP` of those chains (`runner`); at the Nth
-//! matching syscall the chain whose calls are still on the goroutine's
-//! stack is the answer, each hop with the arguments its callee's ABI reads
-//! (`args`, `hops`, `report`). `render` prints the report.
+//! `path`: the article's walkthrough in one run. The chain is what ran:
+//! a rehearsal run (or, with `-p`, the attached process's next matching
+//! call) finds the goroutine's stack at the syscall (`learn`, `chain`);
+//! the real run has a breakpoint on each call and tail jump of that chain,
+//! armed from the outermost (`plan`, `runner`); at the Nth matching
+//! syscall the stack is the chain again, each call hop with the arguments
+//! its callee's ABI read when the call was made (`args`, `hops`,
+//! `report`). cgo calls, whose libc frames the unwinder cannot cross, use
+//! the static chains to `asmcgocall`. `render` prints the report.
 
 mod args;
+mod chain;
 mod hops;
+mod learn;
 mod plan;
 mod report;
 mod runner;
@@ -29,6 +33,8 @@ pub enum Goroutine {
     Main,
     /// Any goroutine.
     Any,
+    /// The goroutine with this id.
+    Id(u64),
 }
 
 /// Everything a `path` run needs, free of any command-line parser.
@@ -42,6 +48,12 @@ pub struct Config {
     pub nth: u64,
     /// Whose calls count.
     pub goroutine: Goroutine,
+    /// A function that must be on the chain (a regular expression matched
+    /// against each frame's function name).
+    pub matching: Option<String>,
+    /// Attach to this running process instead of running `command`; it is
+    /// left running.
+    pub pid: Option<i32>,
     /// Add `--explain` notes where each rabbit hole opens.
     pub explain: bool,
     /// One JSON document instead of text.
@@ -62,11 +74,16 @@ const INTERRUPTS: [i32; 3] = [2, 15, 1];
 /// program's exit code, or 1 when the call never came (the program having
 /// exited 0).
 pub fn run(config: &Config) -> Result<u8, Error> {
-    let (program, rest) = config
-        .command
-        .split_first()
-        .ok_or_else(|| Error::Usage("path needs a command: rabbithole path -- CMD ARGS".into()))?;
-    let exe = tracer::resolve_program(program)?;
+    let exe = match (config.pid, config.command.first()) {
+        (Some(pid), _) => tracer::proc::executable(pid)
+            .ok_or_else(|| Error::Usage(format!("-p {pid}: no such process")))?,
+        (None, Some(program)) => tracer::resolve_program(program)?,
+        (None, None) => {
+            return Err(Error::Usage(
+                "path needs a command or -p PID: rabbithole path -- CMD ARGS".into(),
+            ))
+        }
+    };
     let name = exe.display().to_string();
     let (module, file) = open_binary(&exe, &name)?;
     let go = module
@@ -95,18 +112,55 @@ pub fn run(config: &Config) -> Result<u8, Error> {
             Error::Usage(format!("no linux/amd64 syscall named {}", config.syscall))
         })?,
     };
-    let plan = Plan::build(go, &an, main_fn, nr, config.goroutine);
+    let matching = match &config.matching {
+        Some(re) => {
+            Some(regex::Regex::new(re).map_err(|e| Error::Usage(format!("--match {re}: {e}")))?)
+        }
+        None => None,
+    };
     let tls = module.g_tls_offset_amd64();
-    let mut run = Runner::new(go, tls, &plan, nr, config.nth, config.goroutine);
     tracer::interrupt::install(&INTERRUPTS)?;
-    let outcome = run.go(program, rest)?;
+    let learner = learn::Learner {
+        go,
+        an: &an,
+        main_fn,
+        tls,
+        nr,
+        config,
+        matching: matching.as_ref(),
+    };
+    let (plan, mut run, outcome);
+    if let Some(pid) = config.pid {
+        let mut session = tracer::breakpoint::Session::attach(pid)?;
+        plan = learner
+            .learn_attached(&mut session)?
+            .unwrap_or_else(Plan::empty);
+        run = Runner::new(go, tls, &plan, nr, config.nth, config.goroutine)
+            .matching(matching.as_ref());
+        run.attached(&mut session)?;
+        let ended = run.drive(&mut session, true)?;
+        session.detach_all();
+        outcome = ended.flatten();
+    } else {
+        let (program, rest) = config.command.split_first().expect("matched above");
+        plan = learner.rehearse(&exe, rest)?;
+        run = Runner::new(go, tls, &plan, nr, config.nth, config.goroutine)
+            .matching(matching.as_ref());
+        outcome = run.go(program, rest)?;
+    }
     let exit_code = outcome.map(|k| k.shell_code()).unwrap_or(0);
     let Some(cap) = run.captured.take() else {
-        let note = render::notes::no_such_call(
+        let whose = match config.goroutine {
+            Goroutine::Main => render::path_notes::Whose::Main,
+            Goroutine::Any => render::path_notes::Whose::Any,
+            Goroutine::Id(id) => render::path_notes::Whose::Goroutine(id),
+        };
+        let note = render::path_notes::no_such_call(
             &name,
-            run.count,
+            (run.count, run.others),
             &config.syscall,
-            config.goroutine == Goroutine::Main,
+            whose,
+            config.matching.as_deref(),
             config.nth,
         );
         render::notes::emit(&note);
@@ -127,6 +181,9 @@ pub fn run(config: &Config) -> Result<u8, Error> {
         tracer::ExitKind::Exited(c) => render::path_notes::exited(c),
         tracer::ExitKind::Killed { signal, .. } => render::path_notes::killed(signal),
     });
+    if let (Some(pid), None) = (config.pid, &report.exit) {
+        report.exit = Some(render::path_notes::left_running(pid));
+    }
     if config.explain {
         render::path_explain::explain(&mut report, go.bin.os);
     }

@@ -1,8 +1,9 @@
-//! Where to plant breakpoints: the static call graph (crate `analysis`)
-//! gives the candidate chains from the start function to every instruction
-//! that can make the requested syscall; every `CALL`/`JMP` on them, and the
-//! calls to `entersyscall`/`exitsyscall` beside them, gets a breakpoint
-//! that says how to perform the instruction it replaces.
+//! Where to plant breakpoints: on the calls and tail jumps of the chain a
+//! first run found (`Plan::from_chain`), or, for a call made in C (cgo),
+//! on the static chains from `main.main` to `asmcgocall`'s hand-over
+//! (`Plan::build`, from crate `analysis`); with each, the calls to
+//! `entersyscall`/`exitsyscall` beside them. Every breakpoint says how to
+//! perform the instruction it replaces.
 
 use super::Goroutine;
 use crate::frames::is_runtime_frame;
@@ -25,11 +26,16 @@ pub(crate) struct Planned {
 
 /// What to trace: candidate chains and the breakpoints that observe them.
 pub(crate) struct Plan {
-    pub(crate) paths: Vec<analysis::Path>,
     pub(crate) breakpoints: HashMap<u64, Planned>,
     /// Side calls (entersyscall/exitsyscall) by the function making them:
     /// (function node, callee name, call pc).
     pub(crate) sides: Vec<(String, String, u64)>,
+    /// The chain's breakpoints, outermost first, when they are armed one
+    /// after the other: each is planted when the one above it is hit by a
+    /// goroutine that counts, so goroutines sharing the lower part of the
+    /// chain (every write goes through `syscall.Syscall`) do not stop
+    /// there all the time. Empty: all are planted at once.
+    pub(crate) stages: Vec<u64>,
     /// cgo: chains from main.main to the instruction that hands a C
     /// function pointer over (`runtime.asmcgocall`).
     pub(crate) cgo_paths: Vec<analysis::Path>,
@@ -46,7 +52,7 @@ impl Plan {
         sel: Goroutine,
     ) -> Plan {
         let mut starts = vec![main_fn];
-        if sel == Goroutine::Any {
+        if sel != Goroutine::Main {
             starts.extend(goroutine_starts(an, nr));
         }
         let mut paths = Vec::new();
@@ -113,10 +119,69 @@ impl Plan {
             }
         }
         Plan {
-            paths,
             breakpoints,
             sides,
+            stages: Vec::new(),
             cgo_paths,
+        }
+    }
+}
+
+impl Plan {
+    /// Breakpoints exactly on the calls and tail jumps of `chain` (the
+    /// chain a first run found on the goroutine's stack), and on the calls
+    /// to `entersyscall`/`exitsyscall` its functions make.
+    pub(crate) fn from_chain(
+        go: &GoBinary<'_>,
+        an: &Analysis<'_, '_>,
+        chain: &analysis::Path,
+    ) -> Plan {
+        let mut breakpoints = HashMap::new();
+        let mut sides = Vec::new();
+        let mut stages = Vec::new();
+        for h in &chain.hops {
+            if h.pc != chain.site && h.instruction.is_some() {
+                if let Some(planned) = plan_at(go, h.pc) {
+                    if !breakpoints.contains_key(&h.pc) {
+                        stages.push(h.pc);
+                    }
+                    breakpoints.entry(h.pc).or_insert(planned);
+                }
+            }
+            let Some(f) = go.pclntab.func_at(h.pc) else {
+                continue;
+            };
+            let Some(node) = an.graph.node_at_entry(f.entry()) else {
+                continue;
+            };
+            for &e in &an.graph.out[node] {
+                let edge = an.graph.edges[e];
+                let callee = &an.graph.nodes[edge.to].name;
+                if (callee == "runtime.entersyscall" || callee == "runtime.exitsyscall")
+                    && !sides.iter().any(|s: &(String, String, u64)| s.2 == edge.pc)
+                {
+                    sides.push((h.function.clone(), callee.clone(), edge.pc));
+                    if let Some(planned) = plan_at(go, edge.pc) {
+                        breakpoints.entry(edge.pc).or_insert(planned);
+                    }
+                }
+            }
+        }
+        Plan {
+            breakpoints,
+            sides,
+            stages,
+            cgo_paths: Vec::new(),
+        }
+    }
+
+    /// No breakpoints: a run that only finds the syscall and its stack.
+    pub(crate) fn empty() -> Plan {
+        Plan {
+            breakpoints: HashMap::new(),
+            sides: Vec::new(),
+            stages: Vec::new(),
+            cgo_paths: Vec::new(),
         }
     }
 }

@@ -6,18 +6,16 @@ use super::args::{arguments, callee_convention, gp_registers};
 use super::hops::{around, c_hops, instruction, stack_hops, Syms};
 use super::plan::Plan;
 use super::runner::{Captured, Runner};
+use crate::frames::is_runtime_frame;
 use analysis::Analysis;
 use gobin::dwarf::Params;
 use gobin::GoBinary;
 use model::path::{PathHop, PathReport, PathSyscall, RegValue, SideCall};
 use tracer::breakpoint::Step;
 
-/// Picks the chain the goroutine took: ends at the instruction that
-/// stopped, and has the most of its calls observed and still live, in order.
-fn choose<'a>(plan: &'a Plan, cap: &Captured, site: u64) -> Option<&'a analysis::Path> {
-    choose_in(&plan.paths, plan, cap, site)
-}
-
+/// Picks, for a cgo call, the static chain to `asmcgocall` the goroutine
+/// took: the one with the most of its calls observed and still live, in
+/// order.
 fn choose_in<'a>(
     paths: &'a [analysis::Path],
     plan: &Plan,
@@ -77,7 +75,17 @@ pub(crate) fn build(
             .first()
             .and_then(|p| choose_in(&plan.cgo_paths, plan, &cap, p.site))
     };
-    let chosen = if in_go { choose(plan, &cap, site) } else { cgo };
+    let ran = if in_go {
+        super::chain::from_stack(go, an, &cap.stack, bias, site)
+    } else {
+        None
+    };
+    if let Some(first) = ran.as_ref().and_then(|p| p.hops.first()) {
+        if is_runtime_frame(&first.function) {
+            notes.push(render::path_notes::runtime_goroutine(&first.function));
+        }
+    }
+    let chosen = if in_go { ran.as_ref() } else { cgo };
     let mut hops = Vec::new();
     if let Some(p) = chosen {
         for (i, h) in p.hops.iter().enumerate() {
@@ -99,11 +107,16 @@ pub(crate) fn build(
             let call = h.instruction.as_ref().map(|_| instruction(go, &syms, h.pc));
             let planned = plan.breakpoints.get(&h.pc);
             let hit = cap.hits.get(&h.pc);
-            let observed =
-                !is_site && hit.is_some() && cap.live.get(&h.pc).copied().unwrap_or(true);
+            // A hit whose return address is no longer on the stack was
+            // another call from the same place: not this chain's.
+            let hit = hit.filter(|_| cap.live.get(&h.pc).copied().unwrap_or(true));
             let mut args = Vec::new();
             let mut args_abi = None;
             let mut registers = Vec::new();
+            let mut note = h.note.clone();
+            if hit.is_none() && !is_site && h.instruction.is_some() {
+                note = Some(render::path_notes::arguments_not_captured());
+            }
             if let (Some(hit), Some(next), Some(planned), true) =
                 (hit, next, planned, h.instruction.is_some())
             {
@@ -166,13 +179,13 @@ pub(crate) fn build(
                 asm: h.asm,
                 generated,
                 call,
-                observed: observed || is_site,
+                observed: true,
                 args_abi,
                 args,
                 registers,
                 side_calls,
                 disassembly: around(go, an, &syms, h.pc),
-                note: h.note.clone(),
+                note,
                 explain: Vec::new(),
             });
         }
@@ -188,14 +201,6 @@ pub(crate) fn build(
             {
                 hops[k].abi = "ABIInternal".into();
             }
-        }
-        let unobserved: Vec<&str> = hops
-            .iter()
-            .filter(|h| h.call.is_some() && !h.observed)
-            .map(|h| h.function.as_str())
-            .collect();
-        if !unobserved.is_empty() {
-            notes.push(render::path_notes::unobserved(&unobserved));
         }
     } else {
         let at = go

@@ -78,8 +78,32 @@ pub(crate) struct Runner<'p> {
     hits: HashMap<(u64, u64), Hit>,
     /// Matching calls seen so far.
     pub(crate) count: u64,
+    /// Calls of the syscall that other goroutines made, or that had no
+    /// function matching `--match` on their chain.
+    pub(crate) others: u64,
+    /// `--match`: a function that must be on the chain.
+    matching: Option<regex::Regex>,
     pub(crate) captured: Option<Captured>,
     done: bool,
+    /// Executions to let pass before the program's own (the rehearsal's
+    /// shell).
+    skip_execs: u32,
+    /// The program's own image runs: its syscalls count.
+    started: bool,
+    /// What to do at the captured call.
+    mode: Mode,
+}
+
+/// What a run does at the call it captures.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// Let it run to its result: the call explained.
+    Explain,
+    /// Kill the program: a rehearsal that only learns the chain.
+    Rehearse,
+    /// Stop driving, the program running on: learning the chain of a
+    /// process attached to.
+    Learn,
 }
 
 impl<'p> Runner<'p> {
@@ -105,9 +129,35 @@ impl<'p> Runner<'p> {
             seq: 0,
             hits: HashMap::new(),
             count: 0,
+            others: 0,
+            matching: None,
             captured: None,
             done: false,
+            skip_execs: 0,
+            started: false,
+            mode: Mode::Explain,
         }
+    }
+
+    /// Counts only calls with a function matching `re` on their chain.
+    pub(crate) fn matching(mut self, re: Option<&regex::Regex>) -> Self {
+        self.matching = re.cloned();
+        self
+    }
+
+    /// A rehearsal: the program runs under `/bin/sh` (one exec to skip),
+    /// and is killed at the captured call.
+    pub(crate) fn rehearse(mut self) -> Self {
+        self.skip_execs = 1;
+        self.mode = Mode::Rehearse;
+        self
+    }
+
+    /// Learning on a process attached to: the captured call only teaches
+    /// the chain, and the program runs on.
+    pub(crate) fn learn(mut self) -> Self {
+        self.mode = Mode::Learn;
+        self
     }
 
     /// Runs the program to its end; its exit status.
@@ -123,40 +173,109 @@ impl<'p> Runner<'p> {
         // SIGINT, SIGTERM, SIGHUP: kill the command, report nothing.
         tracer::interrupt::install(&[2, 15, 1])?;
         let mut s = Session::spawn(program, args, Some(&filter))?;
+        Ok(self.drive(&mut s, false)?.unwrap_or(None))
+    }
+
+    /// Starts on a process attached to (its image runs already): plants
+    /// the plan's breakpoints now.
+    pub(crate) fn attached(&mut self, s: &mut Session) -> Result<(), tracer::Error> {
+        self.started = true;
+        self.plant(s, s.main_pid())
+    }
+
+    /// Plants the plan's breakpoints in the image `tid` runs: all of
+    /// them, or with stages only the outermost.
+    fn plant(&mut self, s: &mut Session, tid: i32) -> Result<(), tracer::Error> {
+        self.bias = load_bias(tid, self.entry_static);
+        match self.plan.stages.first() {
+            Some(&first) => self.arm(s, first),
+            None => {
+                let all: Vec<u64> = self.plan.breakpoints.keys().copied().collect();
+                for pc in all {
+                    self.arm(s, pc)?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// After a hit at stage `pc` by a goroutine that counts: plants the
+    /// next stage, and with the last one the side calls.
+    fn arm_after(&mut self, s: &mut Session, pc: u64) -> Result<(), tracer::Error> {
+        let stages = &self.plan.stages;
+        let Some(k) = stages.iter().position(|&p| p == pc) else {
+            return Ok(());
+        };
+        let mut next: Vec<u64> = stages.get(k + 1).copied().into_iter().collect();
+        if k + 2 >= stages.len() {
+            next.extend(self.plan.sides.iter().map(|(_, _, p)| *p));
+        }
+        for p in next {
+            self.arm(s, p)?;
+        }
+        Ok(())
+    }
+
+    /// Plants the breakpoint planned at static `pc`.
+    fn arm(&mut self, s: &mut Session, pc: u64) -> Result<(), tracer::Error> {
+        if let Some(p) = self.plan.breakpoints.get(&pc) {
+            let step = match p.step {
+                Step::Call { target, return_to } => Step::Call {
+                    target: target.wrapping_add(self.bias),
+                    return_to: return_to.wrapping_add(self.bias),
+                },
+                Step::CallRegister { reg, return_to } => Step::CallRegister {
+                    reg,
+                    return_to: return_to.wrapping_add(self.bias),
+                },
+                Step::Jump { target } => Step::Jump {
+                    target: target.wrapping_add(self.bias),
+                },
+            };
+            s.insert(pc.wrapping_add(self.bias), step)?;
+        }
+        Ok(())
+    }
+
+    /// Drives `s`: Some(how the program ended) when it did; with
+    /// `until_done`, None as soon as the captured call is complete (the
+    /// session then holds a thread, and the program runs on).
+    pub(crate) fn drive(
+        &mut self,
+        s: &mut Session,
+        until_done: bool,
+    ) -> Result<Option<Option<tracer::ExitKind>>, tracer::Error> {
         loop {
+            if until_done && self.done {
+                return Ok(None);
+            }
             match s.advance()? {
+                Stop::Exec { .. } if self.skip_execs > 0 => self.skip_execs -= 1,
                 Stop::Exec { tid } => {
-                    self.bias = load_bias(tid, self.entry_static);
-                    for (&pc, p) in &self.plan.breakpoints {
-                        let step = match p.step {
-                            Step::Call { target, return_to } => Step::Call {
-                                target: target.wrapping_add(self.bias),
-                                return_to: return_to.wrapping_add(self.bias),
-                            },
-                            Step::CallRegister { reg, return_to } => Step::CallRegister {
-                                reg,
-                                return_to: return_to.wrapping_add(self.bias),
-                            },
-                            Step::Jump { target } => Step::Jump {
-                                target: target.wrapping_add(self.bias),
-                            },
-                        };
-                        s.insert(pc.wrapping_add(self.bias), step)?;
-                    }
+                    self.started = true;
+                    self.plant(s, tid)?;
                 }
                 Stop::Breakpoint { pc, .. } => {
-                    if let Some(t) = s.held() {
-                        self.hit(&t, pc.wrapping_sub(self.bias));
-                    }
+                    let pc = pc.wrapping_sub(self.bias);
+                    let counted = match s.held() {
+                        Some(t) => self.hit(&t, pc),
+                        None => false,
+                    };
                     if self.done {
                         s.remove_all();
+                    } else if counted && self.captured.is_none() {
+                        self.arm_after(s, pc)?;
                     }
                 }
                 Stop::SyscallEntry { tid, entry } => {
-                    if self.captured.is_none() && entry.nr == self.nr {
+                    if self.started && self.captured.is_none() && entry.nr == self.nr {
                         if let Some(t) = s.held() {
                             if self.entry(&t, tid, entry) {
-                                s.want_exit(tid);
+                                match self.mode {
+                                    Mode::Rehearse => s.kill(),
+                                    Mode::Learn => self.done = true,
+                                    Mode::Explain => s.want_exit(tid),
+                                }
                             }
                         }
                     }
@@ -182,7 +301,7 @@ impl<'p> Runner<'p> {
                         }
                     }
                 }
-                Stop::Finished(kind) => return Ok(kind),
+                Stop::Finished(kind) => return Ok(Some(kind)),
             }
         }
     }
@@ -190,20 +309,18 @@ impl<'p> Runner<'p> {
     /// The g running on a stopped thread: R14 in Go code (1.17+), else the
     /// TLS slot; checked by its stack bounds containing SP.
     fn current_g(&self, t: &dyn Thread, r: &X86_64Regs) -> Option<u64> {
-        let tls = (r.fs_base as i64).wrapping_add(self.tls_off) as u64;
-        let from_tls = read_word(t, tls);
-        for cand in [Some(r.r14), from_tls].into_iter().flatten() {
-            if cand == 0 {
-                continue;
-            }
-            let (Some(lo), Some(hi)) = (read_word(t, cand), read_word(t, cand + 8)) else {
-                continue;
-            };
-            if lo <= r.rsp && r.rsp < hi {
-                return Some(cand);
-            }
+        // g.stack.lo and g.stack.hi, in one read: this runs at every stop.
+        let holds_sp = |g: u64| {
+            let mut b = [0u8; 16];
+            g != 0
+                && t.read_memory(g, &mut b).ok() == Some(16)
+                && matches!((u64_le(&b, 0), u64_le(&b, 8)), (Some(lo), Some(hi)) if lo <= r.rsp && r.rsp < hi)
+        };
+        if holds_sp(r.r14) {
+            return Some(r.r14);
         }
-        from_tls.filter(|&g| g != 0)
+        let tls = (r.fs_base as i64).wrapping_add(self.tls_off) as u64;
+        read_word(t, tls).filter(|&g| g != 0)
     }
 
     fn goid(&self, t: &dyn Thread, g: u64) -> Option<u64> {
@@ -217,12 +334,13 @@ impl<'p> Runner<'p> {
         read_word(t, m + ml.curg as u64).filter(|&c| c != 0)
     }
 
-    fn hit(&mut self, t: &dyn Thread, pc: u64) {
+    /// Records a breakpoint hit; true when its goroutine counts.
+    fn hit(&mut self, t: &dyn Thread, pc: u64) -> bool {
         let Ok(Registers::X86_64(r)) = t.registers() else {
-            return;
+            return false;
         };
         let Some(g) = self.current_g(t, &r) else {
-            return;
+            return false;
         };
         if let Some(c) = &mut self.captured {
             if c.g == g && c.ret.is_some() {
@@ -236,7 +354,19 @@ impl<'p> Runner<'p> {
                     self.done = true;
                 }
             }
-            return;
+            return false;
+        }
+        // Calls of goroutines whose syscalls do not count are not recorded:
+        // the chain's call sites are often shared with them.
+        let counts = match self.sel {
+            Goroutine::Any => true,
+            Goroutine::Main => self.layout.is_none() || self.goid(t, g) == Some(1),
+            Goroutine::Id(id) => self.layout.is_none() || self.goid(t, g) == Some(id),
+        };
+        // On g0 (cgo's asmcgocall) the goroutine is the M's curg.
+        let counts = counts || self.goid(t, g) == Some(0);
+        if !counts {
+            return false;
         }
         self.seq += 1;
         let mut buf = vec![0u8; STACK_WORDS * 8];
@@ -267,6 +397,7 @@ impl<'p> Runner<'p> {
                 peeks,
             },
         );
+        true
     }
 
     /// A matching syscall entry; true when it is the one to show.
@@ -291,9 +422,22 @@ impl<'p> Runner<'p> {
                 // Unknown layout: the goroutine that entered main.main's calls.
                 None => self.hits.keys().any(|(hg, _)| *hg == user_g),
             },
+            Goroutine::Id(want) => goid == Some(want),
         };
         if !wanted {
+            self.others += 1;
             return false;
+        }
+        let mut stack = None;
+        if let Some(re) = &self.matching {
+            let frames = tracer::unwind::Unwinder::new()
+                .unwind(t, &Registers::X86_64(r), 64)
+                .frames;
+            if !frames.iter().any(|f| re.is_match(&f.function)) {
+                self.others += 1;
+                return false;
+            }
+            stack = Some(frames);
         }
         self.count += 1;
         if self.count != self.nth {
@@ -340,9 +484,11 @@ impl<'p> Runner<'p> {
             live,
             exited_runtime: false,
             mapping: mapping_of(t.pid(), entry.pc),
-            stack: tracer::unwind::Unwinder::new()
-                .unwind(t, &Registers::X86_64(r), 64)
-                .frames,
+            stack: stack.unwrap_or_else(|| {
+                tracer::unwind::Unwinder::new()
+                    .unwind(t, &Registers::X86_64(r), 64)
+                    .frames
+            }),
         });
         true
     }
