@@ -85,7 +85,7 @@ fn main() -> ExitCode {
                     line.push_str(&cause);
                 }
             }
-            eprintln!("rabbithole: {line}");
+            eprintln!("rabbithole: {}", render::terminal::escape(&line));
             ExitCode::from(2)
         }
     }

@@ -37,7 +37,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         go.pclntab.check_string_tables();
     }
     render::warnings::write(&mut std::io::stderr(), &name, &go.warnings)?;
-    let mut p = render::addr2line::Printer::new(&go, super::stdout(), args.json);
+    let mut p = render::addr2line::Printer::new(&go, super::output(args.json), args.json);
     let mut bad = 0;
     let mut one = |token: &str, p: &mut render::addr2line::Printer<'_, _>| {
         let token = token.trim();
@@ -45,7 +45,10 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             Some(pc) => p.push(pc),
             None if token.is_empty() => Ok(()),
             None => {
-                eprintln!("rabbithole: addr2line: not a hex address: {token:?}");
+                eprintln!(
+                    "rabbithole: addr2line: not a hex address: {:?}",
+                    render::terminal::escape(token)
+                );
                 bad += 1;
                 Ok(())
             }

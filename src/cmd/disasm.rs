@@ -62,7 +62,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         source: args.source,
         goroot: std::env::var_os("GOROOT").map(PathBuf::from),
     };
-    let mut out = super::stdout();
+    let mut out = super::output(args.json);
     if args.json {
         listing.write_json(&mut out, &funcs, &opts)?;
     } else {

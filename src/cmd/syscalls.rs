@@ -58,7 +58,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         };
         sites.push(Selected { site, paths });
     }
-    let mut out = super::stdout();
+    let mut out = super::output(args.json);
     if args.json {
         render::syscalls::write_json(&mut out, &name, &args.from, &sites)?;
     } else if want.is_some() {

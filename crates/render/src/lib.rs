@@ -3,7 +3,8 @@
 //! [`addr2line`], [`disasm`], [`syscalls`], [`size`], [`compare`], and
 //! [`strace`] and [`path`] for the live commands); every JSON document's
 //! wire type in [`json`], with its `"schema"` name; one HTML escaper
-//! ([`escape`]); one color policy ([`color`]).
+//! ([`escape`]); one terminal escaper ([`terminal`]); one color policy
+//! ([`color`]).
 //!
 //! Printers write to a `&mut dyn Write` as they go, so long listings
 //! stream; nothing here parses a file or runs a process.
@@ -30,6 +31,7 @@ pub mod stack;
 pub mod strace;
 pub mod syscalls;
 pub mod tally;
+pub mod terminal;
 pub mod trace_json;
 pub mod warnings;
 
