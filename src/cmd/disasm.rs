@@ -66,7 +66,9 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     if args.json {
         listing.write_json(&mut out, &funcs, &opts)?;
     } else {
-        listing.write_text(&mut out, &funcs, &opts, filter.is_none())?;
+        let notes = listing.write_text(&mut out, &funcs, &opts, filter.is_none())?;
+        out.flush()?;
+        render::warnings::write(&mut std::io::stderr(), &name, &notes)?;
     }
     out.flush()?;
     Ok(0)

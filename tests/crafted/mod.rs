@@ -58,3 +58,58 @@ pub fn run(args: &[&std::ffi::OsStr]) -> Output {
         .output()
         .unwrap()
 }
+
+fn u16le(b: &[u8], at: usize) -> usize {
+    usize::from(u16::from_le_bytes(b[at..at + 2].try_into().unwrap()))
+}
+
+fn u32le(b: &[u8], at: usize) -> usize {
+    u32::from_le_bytes(b[at..at + 4].try_into().unwrap()) as usize
+}
+
+fn u64le(b: &[u8], at: usize) -> usize {
+    u64::from_le_bytes(b[at..at + 8].try_into().unwrap()) as usize
+}
+
+/// ELF64 section headers of `elf`: (name, type, offset, size, link,
+/// header offset), read with no library so the test checks the reader.
+pub fn elf_sections(elf: &[u8]) -> Vec<(String, u32, usize, usize, usize, usize)> {
+    let (shoff, shentsize, shnum, shstrndx) = (
+        u64le(elf, 0x28),
+        u16le(elf, 0x3a),
+        u16le(elf, 0x3c),
+        u16le(elf, 0x3e),
+    );
+    let header = |i: usize| shoff + i * shentsize;
+    let strtab = u64le(elf, header(shstrndx) + 0x18);
+    (0..shnum)
+        .map(|i| {
+            let h = header(i);
+            let name_at = strtab + u32le(elf, h);
+            let end = name_at + elf[name_at..].iter().position(|&b| b == 0).unwrap();
+            (
+                String::from_utf8_lossy(&elf[name_at..end]).into_owned(),
+                u32le(elf, h + 4) as u32,
+                u64le(elf, h + 0x18),
+                u64le(elf, h + 0x20),
+                u32le(elf, h + 0x28),
+                h,
+            )
+        })
+        .collect()
+}
+
+/// File offset of the `st_size` field of the ELF64 symbol `name`.
+pub fn elf_symbol_size_at(elf: &[u8], name: &str) -> usize {
+    let secs = elf_sections(elf);
+    let symtab = secs.iter().find(|s| s.0 == ".symtab").unwrap();
+    let strtab = secs[symtab.4].2;
+    (0..symtab.3 / 24)
+        .map(|i| symtab.2 + i * 24)
+        .find(|&sym| {
+            let at = strtab + u32le(elf, sym);
+            elf[at..].starts_with(name.as_bytes()) && elf[at + name.len()] == 0
+        })
+        .map(|sym| sym + 16)
+        .unwrap()
+}

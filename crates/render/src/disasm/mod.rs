@@ -19,7 +19,10 @@ use gobin::symtab::{ObjFile, Sym, SymTab};
 use lines::PcLines;
 use source::SourceCache;
 use std::io::{self, Write};
+use std::ops::Range;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 
 /// What the listing shows.
 pub struct Options {
@@ -37,13 +40,42 @@ pub struct Options {
 /// terminal's stderr.
 const PROGRESS_OVER: usize = 2000;
 
+/// Bytes of code per piece of a parallel listing: large enough that a
+/// piece outweighs handing it to a thread, small enough that the cores
+/// finish together.
+const PIECE_CODE: usize = 32 << 10;
+
+/// Pieces per thread rendered before they are written: bounds the text
+/// held in memory (a piece's text is about ten times its code).
+const PIECES_PER_THREAD: usize = 4;
+
 /// A binary's text ready to list: code, symbols and line table.
 pub struct Listing<'a> {
     arch: Arch,
     text: &'a [u8],
     text_addr: u64,
     symtab: SymTab,
-    lines: PcLines<'a>,
+    tab: Option<&'a Pclntab<'a>>,
+}
+
+/// The functions of a JSON listing, decoded one at a time as serde writes
+/// the array.
+struct JsonFuncs<'l, 'a> {
+    listing: &'l Listing<'a>,
+    funcs: &'l [&'l Sym],
+    opts: &'l Options,
+}
+
+impl serde::Serialize for JsonFuncs<'_, '_> {
+    fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq as _;
+        let lines = PcLines::new(self.listing.tab);
+        let mut seq = ser.serialize_seq(Some(self.funcs.len()))?;
+        for s in self.funcs {
+            seq.serialize_element(&self.listing.json_func(s, self.opts, &lines))?;
+        }
+        seq.end()
+    }
 }
 
 impl<'a> Listing<'a> {
@@ -60,7 +92,7 @@ impl<'a> Listing<'a> {
             text: obj.text,
             text_addr: obj.text_addr,
             symtab,
-            lines: PcLines::new(tab),
+            tab,
         })
     }
 
@@ -77,27 +109,119 @@ impl<'a> Listing<'a> {
     }
 
     /// Writes the listing of `funcs`, streamed, a blank line between
-    /// functions. `progress`: a whole-binary run, worth a progress line.
+    /// functions; returns the notes about it (source files skipped).
+    /// `progress`: a whole-binary run, worth a progress line.
+    ///
+    /// The functions are cut into pieces of about [`PIECE_CODE`] bytes of
+    /// code, which the machine's cores render at once, taking the next
+    /// piece as they finish; the pieces are written in order, so the
+    /// output is the same bytes as one thread's. At most a few pieces per
+    /// thread wait in memory.
     pub fn write_text(
         &self,
         w: &mut dyn Write,
         funcs: &[&Sym],
         opts: &Options,
         progress: bool,
-    ) -> io::Result<()> {
+    ) -> io::Result<Vec<String>> {
         let source = SourceCache::new(opts.goroot.clone());
-        let src_fn = |f: &str, l: i64| source.line(f, l);
-        let list_opts = listing::Options {
-            syntax: opts.syntax,
-            both: opts.both,
-        };
         let mut progress = if progress && funcs.len() > PROGRESS_OVER {
             Progress::on_stderr("disassembling", funcs.len())
         } else {
             None
         };
-        let mut buf = String::with_capacity(1 << 16);
+        let pieces = self.pieces(funcs);
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(pieces.len().max(1));
+        for group in pieces.chunks(threads * PIECES_PER_THREAD) {
+            let texts = if threads == 1 {
+                group
+                    .iter()
+                    .map(|r| self.render(funcs, r.clone(), opts, &source))
+                    .collect()
+            } else {
+                self.render_parallel(funcs, group, opts, &source, threads)
+            };
+            for text in texts {
+                w.write_all(text.as_bytes())?;
+            }
+            if let (Some(p), Some(last)) = (progress.as_mut(), group.last()) {
+                p.update(last.end);
+            }
+        }
+        w.flush()?;
+        if let Some(p) = progress {
+            p.finish();
+        }
+        Ok(source.skipped())
+    }
+
+    /// Consecutive runs of `funcs` with about [`PIECE_CODE`] bytes of code
+    /// each.
+    fn pieces(&self, funcs: &[&Sym]) -> Vec<Range<usize>> {
+        let mut pieces = Vec::new();
+        let (mut from, mut bytes) = (0, 0);
         for (k, s) in funcs.iter().enumerate() {
+            bytes += self.code(s).len();
+            if bytes >= PIECE_CODE {
+                pieces.push(from..k + 1);
+                (from, bytes) = (k + 1, 0);
+            }
+        }
+        if from < funcs.len() {
+            pieces.push(from..funcs.len());
+        }
+        pieces
+    }
+
+    /// `group`'s pieces rendered by `threads` threads, in order.
+    fn render_parallel(
+        &self,
+        funcs: &[&Sym],
+        group: &[Range<usize>],
+        opts: &Options,
+        source: &SourceCache,
+        threads: usize,
+    ) -> Vec<String> {
+        let next = AtomicUsize::new(0);
+        let slots: Vec<Mutex<String>> = group.iter().map(|_| Mutex::default()).collect();
+        std::thread::scope(|scope| {
+            for _ in 0..threads {
+                scope.spawn(|| loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(range) = group.get(i) else { break };
+                    let text = self.render(funcs, range.clone(), opts, source);
+                    *slots[i].lock().unwrap_or_else(|e| e.into_inner()) = text;
+                });
+            }
+        });
+        slots
+            .into_iter()
+            .map(|m| m.into_inner().unwrap_or_else(|e| e.into_inner()))
+            .collect()
+    }
+
+    /// The text of `funcs[range]`, each function after a blank line but
+    /// the listing's first.
+    fn render(
+        &self,
+        funcs: &[&Sym],
+        range: Range<usize>,
+        opts: &Options,
+        source: &SourceCache,
+    ) -> String {
+        // Each thread its own line cache: it remembers the function it
+        // decoded last.
+        let lines = PcLines::new(self.tab);
+        let src_fn = |f: &str, l: i64| source.line(f, l);
+        let list_opts = listing::Options {
+            syntax: opts.syntax,
+            both: opts.both,
+        };
+        let mut buf = String::new();
+        for k in range {
+            let s = funcs[k];
             if k > 0 {
                 buf.push('\n');
             }
@@ -107,29 +231,19 @@ impl<'a> Listing<'a> {
                 s.addr,
                 self.code(s),
                 &self.symtab,
-                &self.lines,
+                &lines,
                 list_opts,
                 opts.source
                     .then_some(&src_fn as &dyn Fn(&str, i64) -> Option<String>),
                 &mut buf,
             );
-            if buf.len() > 1 << 16 {
-                w.write_all(buf.as_bytes())?;
-                buf.clear();
-            }
-            if let Some(p) = progress.as_mut().filter(|_| k % 500 == 0) {
-                p.update(k);
-            }
         }
-        w.write_all(buf.as_bytes())?;
-        w.flush()?;
-        if let Some(p) = progress {
-            p.finish();
-        }
-        Ok(())
+        buf
     }
 
-    /// Writes `funcs` as one JSON document on one line.
+    /// Writes `funcs` as one JSON document on one line, decoding each
+    /// function as it is written (a 100 MB text would otherwise be GBs of
+    /// instructions in memory at once).
     pub fn write_json(&self, w: &mut dyn Write, funcs: &[&Sym], opts: &Options) -> io::Result<()> {
         let doc = json::Disasm {
             schema: json::schema::DISASM,
@@ -137,12 +251,16 @@ impl<'a> Listing<'a> {
                 Arch::Amd64 => "amd64",
                 Arch::Arm64 => "arm64",
             },
-            functions: funcs.iter().map(|s| self.json_func(s, opts)).collect(),
+            functions: JsonFuncs {
+                listing: self,
+                funcs,
+                opts,
+            },
         };
         json::write_compact(w, &doc)
     }
 
-    fn json_func(&self, s: &Sym, opts: &Options) -> json::DisasmFunc {
+    fn json_func(&self, s: &Sym, opts: &Options, lines: &PcLines<'_>) -> json::DisasmFunc {
         let code = self.code(s);
         let mut insts = Vec::new();
         let mut off = 0usize;
@@ -150,7 +268,7 @@ impl<'a> Listing<'a> {
             let pc = s.addr + off as u64;
             let inst = disasm::decode(self.arch, &code[off..], pc);
             let len = (inst.len as usize).clamp(1, code.len() - off);
-            let (file, line) = listing::Lines::at(&self.lines, pc);
+            let (file, line) = listing::Lines::at(lines, pc);
             let mut bytes = String::new();
             listing::hex_column(self.arch, &code[off..off + len], &mut bytes);
             insts.push(json::Inst {
@@ -168,7 +286,7 @@ impl<'a> Listing<'a> {
             name: s.name.clone(),
             addr: s.addr,
             end: self.end(s),
-            file: listing::Lines::at(&self.lines, s.addr).0.to_string(),
+            file: listing::Lines::at(lines, s.addr).0.to_string(),
             instructions: insts,
         }
     }
@@ -177,9 +295,16 @@ impl<'a> Listing<'a> {
         self.text_addr + self.text.len() as u64
     }
 
-    /// Where `s`'s code ends: its size, cut at the end of the text.
+    /// Where `s`'s code ends: its size, cut at the end of the text and at
+    /// the next function (a corrupt size must not make one function of the
+    /// rest of the text).
     fn end(&self, s: &Sym) -> u64 {
-        s.addr.saturating_add(s.size).min(self.text_end())
+        let syms = self.symtab.syms();
+        let next = syms[syms.partition_point(|x| x.addr <= s.addr)..]
+            .iter()
+            .find(|x| x.text)
+            .map_or(u64::MAX, |x| x.addr);
+        s.addr.saturating_add(s.size).min(self.text_end()).min(next)
     }
 
     /// The bytes of `s`, as far as the text has them.
