@@ -43,8 +43,12 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         .ok_or_else(|| anyhow!("{name}: unsupported architecture (amd64 and arm64 only)"))?;
     // Without a pclntab (not a Go binary) there are no file:line columns.
     let go = gobin::GoBinary::parse(file.bytes()).ok();
+    let stubs = gobin::Binary::parse(file.bytes())
+        .map(|b| gobin::imports::Stubs::read(&b))
+        .unwrap_or_default();
     let listing = Listing::new(obj, arch, go.as_ref().map(|g| &g.pclntab))
-        .ok_or_else(|| anyhow!("{name}: no symbol table and no Go pclntab"))?;
+        .ok_or_else(|| anyhow!("{name}: no symbol table and no Go pclntab"))?
+        .with_plt(&stubs.plt_entries());
     let filter = match &args.symbol {
         Some(re) => Some(regex::Regex::new(re).with_context(|| format!("bad -s pattern {re:?}"))?),
         None => None,

@@ -56,6 +56,33 @@ pub struct Listing<'a> {
     text_addr: u64,
     symtab: SymTab,
     tab: Option<&'a Pclntab<'a>>,
+    /// PLT entries named as binutils names them (`free@plt`), by address.
+    plt: Vec<(u64, String)>,
+}
+
+/// The listing's names: the symbol table, and for GNU-style `<sym+off>`
+/// comments the PLT entries too, as binutils names a call into the PLT
+/// `<free@plt>` (Go syntax, like `go tool objdump`, prints the address).
+struct Names<'l> {
+    symtab: &'l SymTab,
+    plt: &'l [(u64, String)],
+}
+
+/// Bytes of one PLT entry (amd64 and arm64 alike).
+const PLT_ENTRY: u64 = 16;
+
+impl disasm::SymbolLookup for Names<'_> {
+    fn lookup(&self, addr: u64) -> Option<(&str, u64)> {
+        self.symtab.lookup(addr)
+    }
+
+    fn nearest(&self, addr: u64) -> Option<(&str, u64)> {
+        let i = self.plt.partition_point(|p| p.0 <= addr);
+        match i.checked_sub(1).map(|i| &self.plt[i]) {
+            Some((start, name)) if addr < start + PLT_ENTRY => Some((name, *start)),
+            _ => self.symtab.nearest(addr),
+        }
+    }
 }
 
 /// The functions of a JSON listing, decoded one at a time as serde writes
@@ -93,7 +120,25 @@ impl<'a> Listing<'a> {
             text_addr: obj.text_addr,
             symtab,
             tab,
+            plt: Vec::new(),
         })
+    }
+
+    /// Names calls into these PLT entries (address, imported symbol) the
+    /// way binutils does in GNU syntax.
+    pub fn with_plt(mut self, entries: &[(u64, &str)]) -> Self {
+        self.plt = entries
+            .iter()
+            .map(|&(a, n)| (a, format!("{n}@plt")))
+            .collect();
+        self
+    }
+
+    fn names(&self) -> Names<'_> {
+        Names {
+            symtab: &self.symtab,
+            plt: &self.plt,
+        }
     }
 
     /// The functions in the text section whose names `keep` accepts, in
@@ -230,7 +275,7 @@ impl<'a> Listing<'a> {
                 &s.name,
                 s.addr,
                 self.code(s),
-                &self.symtab,
+                &self.names(),
                 &lines,
                 list_opts,
                 opts.source
@@ -276,8 +321,10 @@ impl<'a> Listing<'a> {
                 bytes,
                 file: file.to_string(),
                 line,
-                text: inst.to_string(opts.syntax, &self.symtab),
-                gnu: opts.both.then(|| inst.to_string(Syntax::Gnu, &self.symtab)),
+                text: inst.to_string(opts.syntax, &self.names()),
+                gnu: opts
+                    .both
+                    .then(|| inst.to_string(Syntax::Gnu, &self.names())),
                 target: inst.target,
             });
             off += len;
