@@ -24,6 +24,10 @@ pub struct Args {
     /// Print one JSON document instead of text
     #[arg(long)]
     pub json: bool,
+    /// Also list cgo calls into libc functions that make no syscall
+    /// (malloc, pthread_mutex_lock, ...)
+    #[arg(long)]
+    pub all_imports: bool,
 }
 
 /// Runs `syscalls`.
@@ -42,6 +46,9 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     };
     let mut sites = Vec::new();
     for site in &an.sites {
+        if !args.all_imports && !an.makes_syscall(site) {
+            continue;
+        }
         let paths = match &want {
             None => Vec::new(),
             Some(w) if !site_may_match(&an, site, w) => continue,
