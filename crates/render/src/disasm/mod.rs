@@ -22,7 +22,7 @@ use std::io::{self, Write};
 use std::ops::Range;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::{mpsc, Condvar, Mutex};
 
 /// What the listing shows.
 pub struct Options {
@@ -179,21 +179,18 @@ impl<'a> Listing<'a> {
         let threads = std::thread::available_parallelism()
             .map_or(1, |n| n.get())
             .min(pieces.len().max(1));
-        for group in pieces.chunks(threads * PIECES_PER_THREAD) {
-            let texts = if threads == 1 {
-                group
-                    .iter()
-                    .map(|r| self.render(funcs, r.clone(), opts, &source))
-                    .collect()
-            } else {
-                self.render_parallel(funcs, group, opts, &source, threads)
-            };
-            for text in texts {
-                w.write_all(text.as_bytes())?;
+        let mut written = |k: usize| {
+            if let Some(p) = progress.as_mut() {
+                p.update(pieces[k].end);
             }
-            if let (Some(p), Some(last)) = (progress.as_mut(), group.last()) {
-                p.update(last.end);
+        };
+        if threads == 1 {
+            for (k, r) in pieces.iter().enumerate() {
+                w.write_all(self.render(funcs, r.clone(), opts, &source).as_bytes())?;
+                written(k);
             }
+        } else {
+            self.write_parallel(w, funcs, &pieces, opts, &source, threads, &mut written)?;
         }
         w.flush()?;
         if let Some(p) = progress {
@@ -220,31 +217,72 @@ impl<'a> Listing<'a> {
         pieces
     }
 
-    /// `group`'s pieces rendered by `threads` threads, in order.
-    fn render_parallel(
+    /// Writes `pieces` rendered by `threads` threads, in order. Threads
+    /// take the next piece as they finish one, but never more than
+    /// [`PIECES_PER_THREAD`] per thread ahead of the writer, so memory
+    /// stays bounded while writing overlaps rendering.
+    #[allow(clippy::too_many_arguments)]
+    fn write_parallel(
         &self,
+        w: &mut dyn Write,
         funcs: &[&Sym],
-        group: &[Range<usize>],
+        pieces: &[Range<usize>],
         opts: &Options,
         source: &SourceCache,
         threads: usize,
-    ) -> Vec<String> {
+        written: &mut dyn FnMut(usize),
+    ) -> io::Result<()> {
+        let window = threads * PIECES_PER_THREAD;
         let next = AtomicUsize::new(0);
-        let slots: Vec<Mutex<String>> = group.iter().map(|_| Mutex::default()).collect();
+        // Pieces written so far (or usize::MAX once the writer stopped),
+        // with the condition the workers wait on.
+        let done = (Mutex::new(0usize), Condvar::new());
+        let (tx, rx) = mpsc::sync_channel::<(usize, String)>(window);
         std::thread::scope(|scope| {
             for _ in 0..threads {
-                scope.spawn(|| loop {
+                let (tx, next, done) = (tx.clone(), &next, &done);
+                scope.spawn(move || loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(range) = group.get(i) else { break };
+                    let Some(range) = pieces.get(i) else { break };
+                    let mut n = done.0.lock().unwrap_or_else(|e| e.into_inner());
+                    while i >= n.saturating_add(window) {
+                        n = done.1.wait(n).unwrap_or_else(|e| e.into_inner());
+                    }
+                    let stopped = *n == usize::MAX;
+                    drop(n);
+                    if stopped {
+                        break;
+                    }
                     let text = self.render(funcs, range.clone(), opts, source);
-                    *slots[i].lock().unwrap_or_else(|e| e.into_inner()) = text;
+                    if tx.send((i, text)).is_err() {
+                        break;
+                    }
                 });
             }
-        });
-        slots
-            .into_iter()
-            .map(|m| m.into_inner().unwrap_or_else(|e| e.into_inner()))
-            .collect()
+            drop(tx);
+            let mut pending = std::collections::BTreeMap::new();
+            let mut expected = 0;
+            let result = (|| {
+                for (i, text) in &rx {
+                    pending.insert(i, text);
+                    while let Some(text) = pending.remove(&expected) {
+                        w.write_all(text.as_bytes())?;
+                        written(expected);
+                        expected += 1;
+                        *done.0.lock().unwrap_or_else(|e| e.into_inner()) = expected;
+                        done.1.notify_all();
+                    }
+                }
+                Ok(())
+            })();
+            if result.is_err() {
+                // Release the workers: none renders or waits any more.
+                *done.0.lock().unwrap_or_else(|e| e.into_inner()) = usize::MAX;
+                done.1.notify_all();
+                drop(rx);
+            }
+            result
+        })
     }
 
     /// The text of `funcs[range]`, each function after a blank line but
