@@ -326,3 +326,38 @@ fn json_output_is_one_document() {
     );
     assert!(insts.iter().all(|i| i["gnu"].is_string()));
 }
+
+/// GNU syntax names a call into the PLT as binutils does (`<free@plt>`),
+/// at every instruction binutils names one in the cgo fixture; Go syntax
+/// keeps `go tool objdump`'s bare address.
+#[test]
+fn gnu_syntax_names_plt_entries_like_binutils() {
+    let name = "cgo_hello-go1.27-linux-amd64";
+    let want =
+        std::fs::read_to_string(root().join(format!("golden/{name}.plt-calls.txt"))).unwrap();
+    let listing = disasm(name, &["--syntax", "gnu"]);
+    let ours: std::collections::HashMap<u64, &str> = listing
+        .lines()
+        .filter_map(|l| {
+            let cells: Vec<&str> = l.split('\t').filter(|c| !c.is_empty()).collect();
+            let addr = u64::from_str_radix(cells.get(1)?.trim_start_matches("0x"), 16).ok()?;
+            Some((addr, *cells.get(3)?))
+        })
+        .collect();
+    let mut checked = 0;
+    for line in want.lines() {
+        let (addr, target) = line.split_once(' ').unwrap();
+        let addr = u64::from_str_radix(addr, 16).unwrap();
+        let text = ours
+            .get(&addr)
+            .unwrap_or_else(|| panic!("{addr:#x} not listed"));
+        assert!(
+            text.contains(&format!("<{target}>")),
+            "{addr:#x}: {text} (want <{target}>)"
+        );
+        checked += 1;
+    }
+    assert!(checked >= 60, "only {checked} PLT calls in the golden");
+    let go = disasm(name, &["-s", "^x_cgo_init$"]);
+    assert!(!go.contains("@plt"), "{go}");
+}

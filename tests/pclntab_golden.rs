@@ -87,6 +87,12 @@ fn normalize(name: &str) -> String {
     out
 }
 
+/// `PKG(.text)`, `PKG(.text.unlikely)`: a host object's section symbol,
+/// which nm lists for an internally linked cgo binary; not a function.
+fn is_host_section(name: &str) -> bool {
+    name.contains("(.text")
+}
+
 fn is_marker(name: &str) -> bool {
     matches!(
         name,
@@ -140,7 +146,7 @@ fn function_set_matches_go_tool_nm() {
         let mut abi0 = BTreeSet::new();
         let want: BTreeSet<(u64, String)> = syms
             .iter()
-            .filter(|(a, _, _)| (text..etext).contains(a))
+            .filter(|(a, _, s)| (text..etext).contains(a) && !is_host_section(s))
             .map(|(a, _, s)| {
                 // go tool nm strips Mach-O's `_` from some symbols only
                 // (`_gogo` stays); Go names may themselves start with `_`.
@@ -166,8 +172,11 @@ fn function_set_matches_go_tool_nm() {
         );
         // Ends: a function covers its symbol's bytes and stops before the
         // next symbol.
-        let sizes: std::collections::BTreeMap<u64, u64> =
-            syms.iter().map(|(a, z, _)| (*a, *z)).collect();
+        let sizes: std::collections::BTreeMap<u64, u64> = syms
+            .iter()
+            .filter(|(_, _, s)| !is_host_section(s))
+            .map(|(a, z, _)| (*a, *z))
+            .collect();
         for f in go.pclntab.funcs() {
             let next = sizes.range(f.entry() + 1..).next().map(|(a, _)| *a);
             // Mach-O has no symbol sizes; go tool nm makes them up.

@@ -303,6 +303,18 @@ fn compare_stripped_twins_differ_in_symbols_and_dwarf_only() {
         assert_eq!(row(&c, "stripped")["b"], "yes");
         assert_eq!(row(&c, "dwarf")["b"], "no");
         assert_eq!(row(&c, "path to write")["a"], row(&c, "path to write")["b"]);
+        // Before Go 1.25 type descriptors sit in .rodata, told apart by
+        // their symbols only: stripped, they are rodata again, byte for
+        // byte (issue 16: the kind `types` is the type descriptors).
+        let diff = |kind: &str| {
+            c["rows"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|r| r["fact"] == format!("size: {kind}"))
+                .map_or(0, |r| r["diff"].as_i64().unwrap())
+        };
+        assert_eq!(diff("rodata"), -diff("types"), "{base}: rodata vs types");
         for r in c["rows"].as_array().unwrap() {
             let fact = r["fact"].as_str().unwrap();
             if let Some(kind) = fact.strip_prefix("size: ") {
@@ -313,7 +325,9 @@ fn compare_stripped_twins_differ_in_symbols_and_dwarf_only() {
                         "dwarf",
                         "headers",
                         "padding",
-                        "code signature"
+                        "code signature",
+                        "rodata",
+                        "types"
                     ]
                     .contains(&kind),
                     "{base}: {fact} changed"
@@ -412,4 +426,29 @@ fn bad_input_is_one_line_and_exit_2() {
             other => panic!("damaged{i}: exit {other:?}"),
         }
     }
+}
+
+/// `compare plain stripped` says what each package's difference is made
+/// of: the runtime loses symbol-table bytes, not code (issue 16).
+#[test]
+fn compare_says_what_a_package_delta_is_made_of() {
+    let base = "syscall_minimal-go1.27-linux-amd64";
+    let c = compare_json(base, &format!("{base}-stripped"));
+    let runtime = row(&c, "package: runtime");
+    let made_of = runtime["made_of"].as_array().unwrap();
+    let sum: i64 = made_of.iter().map(|k| k[1].as_i64().unwrap()).sum();
+    assert_eq!(sum, runtime["diff"].as_i64().unwrap());
+    assert_eq!(made_of[0][0], "symbols");
+    assert!(!made_of.iter().any(|k| k[0] == "code"), "{made_of:?}");
+    let out = rabbithole(&[
+        "compare",
+        bin(base).to_str().unwrap(),
+        bin(&format!("{base}-stripped")).to_str().unwrap(),
+    ]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("package: runtime "))
+        .unwrap();
+    assert!(line.contains("(symbols -"), "{line}");
 }

@@ -38,7 +38,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         go.pclntab.check_string_tables();
     }
     render::warnings::write(&mut std::io::stderr(), &name, &go.warnings)?;
-    let mut p = render::addr2line::Printer::new(&go, super::stdout(), args.json);
+    let mut p = render::addr2line::Printer::new(&go, super::output(args.json), args.json);
     let mut bad = 0;
     let mut one = |token: &str, p: &mut render::addr2line::Printer<'_, _>| {
         let token = token.trim();

@@ -31,7 +31,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     analysis::size::measure(fb.bytes()).map_err(|e| anyhow!("{nb}: {e}"))?;
     let c = analysis::compare::compare(fa.bytes(), fb.bytes()).map_err(|e| anyhow!("{e}"))?;
     drop(busy);
-    let mut out = super::stdout();
+    let mut out = super::output(args.json);
     if args.json {
         render::compare::write_json(&mut out, &na, &nb, &c)?;
     } else {

@@ -44,8 +44,12 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         .ok_or_else(|| anyhow!("{name}: unsupported architecture (amd64 and arm64 only)"))?;
     // Without a pclntab (not a Go binary) there are no file:line columns.
     let go = gobin::GoBinary::parse(file.bytes()).ok();
+    let stubs = gobin::Binary::parse(file.bytes())
+        .map(|b| gobin::imports::Stubs::read(&b))
+        .unwrap_or_default();
     let listing = Listing::new(obj, arch, go.as_ref().map(|g| &g.pclntab))
-        .ok_or_else(|| anyhow!("{name}: no symbol table and no Go pclntab"))?;
+        .ok_or_else(|| anyhow!("{name}: no symbol table and no Go pclntab"))?
+        .with_plt(&stubs.plt_entries());
     let filter = match &args.symbol {
         Some(re) => Some(regex::Regex::new(re).with_context(|| format!("bad -s pattern {re:?}"))?),
         None => None,
@@ -63,13 +67,15 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         source: args.source,
         goroot: std::env::var_os("GOROOT").map(PathBuf::from),
     };
-    let mut out = super::stdout();
+    let mut out = super::output(args.json);
     if args.json {
         listing.write_json(&mut out, &funcs, &opts)?;
     } else {
         // A bar on the terminal the listing scrolls through would tear it.
         let progress = filter.is_none() && !std::io::stdout().is_terminal();
-        listing.write_text(&mut out, &funcs, &opts, progress)?;
+        let notes = listing.write_text(&mut out, &funcs, &opts, progress)?;
+        out.flush()?;
+        render::warnings::write(&mut std::io::stderr(), &name, &notes)?;
     }
     out.flush()?;
     Ok(0)

@@ -34,7 +34,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         .pclntab
         .funcs()
         .filter(|f| re.as_ref().is_none_or(|re| re.is_match(f.name())));
-    let mut out = super::stdout();
+    let mut out = super::output(args.json);
     if args.json {
         render::funcs::write_json(&mut out, &go, selected)?;
     } else {

@@ -21,7 +21,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     let file = super::open(&args.binary)?;
     let report =
         gobin::report::inspect(file.bytes()).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
-    let mut out = super::stdout();
+    let mut out = super::output(args.json);
     if args.json {
         render::inspect::write_json(&mut out, &name, &report)?;
     } else {

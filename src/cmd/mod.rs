@@ -32,7 +32,25 @@ pub fn open(path: &Path) -> anyhow::Result<gobin::MappedFile> {
     gobin::MappedFile::open(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
 }
 
-/// Stdout, buffered in large blocks: listings run to megabytes.
-pub fn stdout() -> BufWriter<StdoutLock<'static>> {
+/// Stdout, buffered in large blocks (listings run to megabytes).
+pub type Stdout = BufWriter<StdoutLock<'static>>;
+
+/// Stdout for JSON, which escapes its own strings.
+pub fn stdout() -> Stdout {
     BufWriter::with_capacity(1 << 16, std::io::stdout().lock())
+}
+
+/// Stdout for text: names and paths from the binary cannot reach the
+/// terminal as control sequences.
+pub fn text_stdout() -> render::terminal::Guard<Stdout> {
+    render::terminal::Guard::new(stdout())
+}
+
+/// Where a command writes: JSON as is, text through the terminal guard.
+pub fn output(json: bool) -> Box<dyn std::io::Write> {
+    if json {
+        Box::new(stdout())
+    } else {
+        Box::new(text_stdout())
+    }
 }

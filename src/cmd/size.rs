@@ -48,7 +48,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         let page = render::size::html::page(&name, &report);
         std::fs::write(path, page).map_err(|e| anyhow!("{}: {e}", path.display()))?;
     }
-    let mut out = super::stdout();
+    let mut out = super::output(args.json);
     if args.json {
         render::size::write_json(&mut out, &name, &report)?;
     } else {

@@ -26,6 +26,10 @@ pub struct Args {
     /// Print one JSON document instead of text
     #[arg(long)]
     pub json: bool,
+    /// Also list cgo calls into libc functions that make no syscall
+    /// (malloc, pthread_mutex_lock, ...)
+    #[arg(long)]
+    pub all_imports: bool,
 }
 
 /// Runs `syscalls`.
@@ -45,6 +49,9 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     };
     let mut sites = Vec::new();
     for site in &an.sites {
+        if !args.all_imports && !an.makes_syscall(site) {
+            continue;
+        }
         let (paths, shortest) = match &want {
             None => {
                 // The table's hop count is the hops the shortest path prints.
@@ -79,7 +86,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         sites = rank(sites, args.paths);
     }
     drop(busy);
-    let mut out = super::stdout();
+    let mut out = super::output(args.json);
     if args.json {
         render::syscalls::write_json(&mut out, &name, &args.from, &sites)?;
     } else if want.is_some() {

@@ -6,7 +6,7 @@
 //! from [`crate::Analysis`], the sizes from [`crate::size`]; nothing is
 //! recomputed here.
 
-use crate::size::{self, SizeReport};
+use crate::size::{self, PackageRow, SizeReport};
 use crate::{Analysis, Path, SiteKind};
 use gobin::report::Report;
 use gobin::{Error, GoBinary};
@@ -25,6 +25,11 @@ pub struct Row {
     /// For byte counts: b - a.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub diff: Option<i64>,
+    /// For a package's bytes: what the difference is made of, by kind,
+    /// largest first (`symbols -83401, pclntab -6788`): stripping moves
+    /// symbol tables and DWARF, not code.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub made_of: Vec<(String, i64)>,
 }
 
 /// The comparison of two binaries.
@@ -140,6 +145,7 @@ fn fact(rows: &mut Vec<Row>, fact: &str, a: String, b: String) {
         a,
         b,
         diff: None,
+        made_of: Vec::new(),
     });
 }
 
@@ -149,6 +155,7 @@ fn bytes_row(fact: String, a: u64, b: u64) -> Row {
         a: a.to_string(),
         b: b.to_string(),
         diff: Some(b as i64 - a as i64),
+        made_of: Vec::new(),
     }
 }
 
@@ -172,6 +179,24 @@ fn movers(prefix: &str, a: &BTreeMap<String, u64>, b: &BTreeMap<String, u64>) ->
         dy.cmp(&dx).then(x.fact.cmp(&y.fact))
     });
     rows
+}
+
+/// A package's byte difference by kind, largest first, unchanged kinds
+/// left out.
+fn kind_diffs(a: Option<&PackageRow>, b: Option<&PackageRow>) -> Vec<(String, i64)> {
+    let kinds = |p: Option<&PackageRow>| p.map(|p| p.kinds.clone()).unwrap_or_default();
+    let (ka, kb) = (kinds(a), kinds(b));
+    let names: std::collections::BTreeSet<&&str> = ka.keys().chain(kb.keys()).collect();
+    let mut out: Vec<(String, i64)> = names
+        .into_iter()
+        .map(|k| {
+            let get = |m: &BTreeMap<&str, u64>| m.get(*k).copied().unwrap_or(0) as i64;
+            (k.to_string(), get(&kb) - get(&ka))
+        })
+        .filter(|(_, d)| *d != 0)
+        .collect();
+    out.sort_by(|x, y| y.1.abs().cmp(&x.1.abs()).then(x.0.cmp(&y.0)));
+    out
 }
 
 fn linking(r: &Report) -> String {
@@ -274,7 +299,12 @@ pub fn compare(a: &[u8], b: &[u8]) -> Result<Comparison, Error> {
             .map(|p| (p.package.clone(), p.bytes))
             .collect()
     };
+    let from = rows.len();
     rows.extend(movers("package: ", &packages(&a.size), &packages(&b.size)));
+    for row in &mut rows[from..] {
+        let name = &row.fact["package: ".len()..];
+        row.made_of = kind_diffs(a.size.package(name), b.size.package(name));
+    }
     Ok(Comparison {
         rows,
         summary,

@@ -122,7 +122,7 @@ impl Graph {
                 abi: go.abi(&f).0,
                 asm: f.is_asm(),
                 indirect: false,
-                c: false,
+                c: go.abi(&f).0 == Abi::C,
             });
         }
         add_c_functions(go, &mut nodes);

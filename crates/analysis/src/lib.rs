@@ -14,6 +14,7 @@
 pub mod compare;
 pub mod dataflow;
 pub mod graph;
+pub mod libc;
 mod paths;
 pub mod size;
 
@@ -169,6 +170,20 @@ impl<'a, 'data> Analysis<'a, 'data> {
         syscalls::table(self.go.bin.arch)
             .and_then(|t| t.by_name(name))
             .map(|i| i.nr)
+    }
+
+    /// Whether `site` enters the kernel: every `SYSCALL`/`SVC`; a libc
+    /// call on Linux (cgo) only when the function wraps a syscall
+    /// ([`libc`]); on darwin every libc call, libc being the kernel's
+    /// interface there.
+    pub fn makes_syscall(&self, site: &Site) -> bool {
+        match site.kind {
+            SiteKind::Syscall | SiteKind::Svc => true,
+            SiteKind::Libc if self.go.bin.os != model::Os::Linux => true,
+            SiteKind::Libc => site.name.as_deref().is_some_and(|n| {
+                libc::wrapped_syscall(n, |s| self.syscall_number(s).is_some()).is_some()
+            }),
+        }
     }
 
     fn decode(&self, node: usize) -> Vec<disasm::Inst> {

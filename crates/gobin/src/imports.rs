@@ -86,6 +86,13 @@ impl Stubs {
         stubs
     }
 
+    /// ELF PLT entries as (address, symbol), sorted by address.
+    pub fn plt_entries(&self) -> Vec<(u64, &str)> {
+        let mut v: Vec<(u64, &str)> = self.plt.iter().map(|(&a, n)| (a, n.as_str())).collect();
+        v.sort_unstable();
+        v
+    }
+
     /// The import a call or jump to `addr` reaches: (symbol, library).
     pub fn import_at(&self, addr: u64) -> Option<(String, Option<String>)> {
         if let Some(name) = self.plt.get(&addr) {

@@ -83,6 +83,10 @@ pub struct Report {
     pub imports: Vec<Import>,
     /// Sections in file order.
     pub sections: Vec<Section>,
+    /// Set when the file is shorter than its headers say: what the report
+    /// lacks may have been cut.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub truncated: Option<crate::container::truncation::Truncation>,
     /// Things that could not be read; the rest of the report still holds.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
@@ -125,8 +129,14 @@ pub fn inspect(data: &[u8]) -> Result<FileReport, Error> {
                 let count = names.funcs.len();
                 let mut r = inspect_slice(&gb.bin, Some(names));
                 r.go_functions = Some(count);
-                r.warnings
-                    .extend(gb.warnings.iter().map(|w| format!("pclntab: {w}")));
+                // The truncation is already the slice's first warning.
+                let skip = usize::from(gb.bin.truncation.is_some());
+                r.warnings.extend(
+                    gb.warnings
+                        .iter()
+                        .skip(skip)
+                        .map(|w| format!("pclntab: {w}")),
+                );
                 r
             }
             Err(e) => {
@@ -197,7 +207,11 @@ pub fn funcs_from_symbols<'n>(bin: &'n Binary<'_>) -> Option<FuncNames<'n>> {
 /// from (the pclntab, when the caller has parsed it); by default the
 /// symbol table is used.
 pub fn inspect_slice<'n>(bin: &'n Binary<'_>, names: Option<FuncNames<'n>>) -> Report {
-    let mut warnings = Vec::new();
+    let mut warnings: Vec<String> = bin
+        .truncation
+        .iter()
+        .map(|t| bin.truncation_warning(t))
+        .collect();
     let go = match buildinfo::read(bin) {
         Ok(go) => go,
         Err(e) => {
@@ -248,6 +262,7 @@ pub fn inspect_slice<'n>(bin: &'n Binary<'_>, names: Option<FuncNames<'n>>) -> R
             .filter(|s| !(s.name.is_empty() && s.size == 0 && s.addr == 0))
             .cloned()
             .collect(),
+        truncated: bin.truncation.clone(),
         warnings,
     }
 }

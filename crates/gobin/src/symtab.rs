@@ -104,6 +104,14 @@ pub struct ObjFile<'data> {
 impl<'data> ObjFile<'data> {
     /// Reads the text section and symbol table of an ELF or Mach-O file.
     pub fn parse(data: &'data [u8]) -> Result<ObjFile<'data>, Error> {
+        // In a cut file the reason anything is missing is the cut.
+        ObjFile::read(data).map_err(|e| match crate::container::truncation::check(data) {
+            Some(t) => Error::Format(format!("{t}: {e}")),
+            None => e,
+        })
+    }
+
+    fn read(data: &'data [u8]) -> Result<ObjFile<'data>, Error> {
         use object::{Object, ObjectSection, ObjectSymbol, SectionIndex};
         let file = object::File::parse(data).map_err(|e| Error::Format(e.to_string()))?;
         let macho = file.format() == object::BinaryFormat::MachO;

@@ -84,7 +84,21 @@ fn text(na: &str, nb: &str, c: &Comparison, packages: usize) -> String {
         }
         match r.diff {
             Some(d) => {
-                let _ = writeln!(out, "{:<wf$}  {:<wa$}  {:<12} {d:+}", r.fact, r.a, r.b);
+                let _ = write!(out, "{:<wf$}  {:<wa$}  {:<12} {d:+}", r.fact, r.a, r.b);
+                // What the difference is made of, when it is not one kind.
+                if r.made_of.len() > 1 {
+                    let parts: Vec<String> = r
+                        .made_of
+                        .iter()
+                        .take(3)
+                        .map(|(k, d)| format!("{k} {d:+}"))
+                        .collect();
+                    let more = if r.made_of.len() > 3 { ", ..." } else { "" };
+                    let _ = write!(out, "  ({}{more})", parts.join(", "));
+                } else if let Some((k, _)) = r.made_of.first() {
+                    let _ = write!(out, "  (all {k})");
+                }
+                let _ = writeln!(out);
             }
             None => {
                 let mark = if r.a == r.b { "" } else { "  *" };

@@ -110,6 +110,7 @@ fn slice_text(o: &mut String, r: &Report) {
                 }
             }
         }
+        None if r.truncated.is_some() => line(o, "go", "unknown (no build info: the file is cut)"),
         None => line(o, "go", "not a Go binary (no build info)"),
     }
     let mut link = r.linking.kind.to_string();
@@ -153,7 +154,15 @@ fn slice_text(o: &mut String, r: &Report) {
     let top: Vec<String> = secs
         .iter()
         .take(6)
-        .map(|s| format!("{} {}", s.name, human(s.size)))
+        .map(|s| {
+            let name = if s.name.is_empty() {
+                "(unnamed)"
+            } else {
+                &s.name
+            };
+            let cut = if s.past_end { " (past the end)" } else { "" };
+            format!("{name} {}{cut}", human(s.size))
+        })
         .collect();
     if !top.is_empty() {
         line(o, "sections", top.join(", "));

@@ -142,15 +142,17 @@ pub struct Frame {
     pub inlined: bool,
 }
 
-/// `disasm`: the listing as data.
+/// `disasm`: the listing as data. `F` serializes as the array of
+/// [`DisasmFunc`]; the listing passes one that decodes each function as
+/// serde asks for it, so the document streams in bounded memory.
 #[derive(Serialize)]
-pub struct Disasm {
+pub struct Disasm<F: Serialize> {
     /// [`schema::DISASM`].
     pub schema: &'static str,
     /// `amd64` or `arm64`.
     pub arch: &'static str,
     /// The functions listed, in address order.
-    pub functions: Vec<DisasmFunc>,
+    pub functions: F,
 }
 
 /// One function of [`Disasm`].

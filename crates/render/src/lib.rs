@@ -3,9 +3,10 @@
 //! [`addr2line`], [`disasm`], [`syscalls`], [`size`], [`compare`], and
 //! [`strace`] and [`path`] for the live commands); every JSON document's
 //! wire type in [`json`], with its `"schema"` name; one HTML escaper
-//! ([`escape`]); one color policy ([`color`]); the examples, exit
-//! statuses and `--version` text of the help and man pages ([`help`]);
-//! progress on a terminal's stderr ([`progress`]).
+//! ([`escape`]); one terminal escaper ([`terminal`]); one color policy
+//! ([`color`]); the examples, exit statuses and `--version` text of the
+//! help and man pages ([`help`]); progress on a terminal's stderr
+//! ([`progress`]).
 //!
 //! Printers write to a `&mut dyn Write` as they go, so long listings
 //! stream; nothing here parses a file or runs a process.
@@ -33,6 +34,7 @@ pub mod stack;
 pub mod strace;
 pub mod syscalls;
 pub mod tally;
+pub mod terminal;
 pub mod trace_json;
 pub mod warnings;
 

@@ -4,10 +4,12 @@
 
 use std::io::Write as _;
 
-/// Writes one note to stderr as `rabbithole: TEXT`. A closed or full
+/// Writes one note to stderr as `rabbithole: TEXT`, control characters
+/// escaped (file names come from the command line or a binary). A closed or full
 /// stderr is not an error worth dying for (`2>&- `, `2>&1 | head`): the
 /// note is dropped.
 pub fn emit(text: &str) {
+    let text = crate::terminal::escape(text);
     let _ = writeln!(std::io::stderr().lock(), "rabbithole: {text}");
 }
 

@@ -69,14 +69,22 @@ pub fn write_table(w: &mut dyn Write, sites: &[Selected<'_>], from: &str) -> io:
         .max()
         .unwrap_or(8)
         .clamp(8, 60);
+    // The name column as wide as its longest entry: a libc import's
+    // library ("pthread_attr_setdetachstate (libc.so.6)") is long.
+    let rows: Vec<(String, String)> = sites.iter().map(|s| number_text(s.site)).collect();
+    let nw = rows
+        .iter()
+        .map(|(_, name)| name.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(24);
     writeln!(
         w,
-        "{:<12}  {:<fw$}  {:<7}  {:>6}  {:<24}  PATHS FROM {from}",
+        "{:<12}  {:<fw$}  {:<7}  {:>6}  {:<nw$}  PATHS FROM {from}",
         "ADDR", "FUNCTION", "KIND", "NR", "NAME"
     )?;
-    for s in sites {
+    for (s, (nr, name)) in sites.iter().zip(rows) {
         let site = s.site;
-        let (nr, name) = number_text(site);
         let kind = match site.kind {
             analysis::SiteKind::Syscall => "SYSCALL",
             analysis::SiteKind::Svc => "SVC",
@@ -88,7 +96,7 @@ pub fn write_table(w: &mut dyn Write, sites: &[Selected<'_>], from: &str) -> io:
         };
         writeln!(
             w,
-            "{:<12}  {:<fw$}  {:<7}  {:>6}  {:<24}  {}",
+            "{:<12}  {:<fw$}  {:<7}  {:>6}  {:<nw$}  {}",
             format!("{:#x}", site.addr),
             site.function,
             kind,

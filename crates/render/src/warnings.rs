@@ -5,7 +5,9 @@ use std::io::{self, Write};
 
 /// Writes `rabbithole: FILE: warning: TEXT`, one line each.
 pub fn write(w: &mut dyn Write, file: &str, warnings: &[String]) -> io::Result<()> {
+    let file = crate::terminal::escape(file);
     for warning in warnings {
+        let warning = crate::terminal::escape(warning);
         writeln!(w, "rabbithole: {file}: warning: {warning}")?;
     }
     Ok(())

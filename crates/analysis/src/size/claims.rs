@@ -244,7 +244,21 @@ impl<'a> Builder<'a> {
             pos = c.end;
             out.push(c);
         }
-        gap(pos, size, &mut out);
+        // A short tail after the last structure is the image's own fill
+        // (strip leaves some) and is classified like any gap; a long one
+        // is not the binary's and is counted, not read (a Go binary at the
+        // start of a 4 GB file must not page in 4 GB to be measured).
+        if size.saturating_sub(pos) <= TAIL_READ {
+            gap(pos, size, &mut out);
+        } else {
+            out.push(Claim {
+                start: pos,
+                end: size,
+                kind: Kind::Unattributed,
+                owner: un_owner,
+                place: self.places.id(AFTER_IMAGE),
+            });
+        }
         Resolved {
             pieces: out,
             owners: self.owners,
@@ -253,6 +267,14 @@ impl<'a> Builder<'a> {
         }
     }
 }
+
+/// The most bytes after the image's last structure that are read to tell
+/// padding from data.
+pub(super) const TAIL_READ: u64 = 1 << 20;
+
+/// Where bytes past the image's last structure are counted: data
+/// appended to the file, or the rest of a larger file holding a binary.
+pub(super) const AFTER_IMAGE: &str = "(after the end of the binary)";
 
 /// An owner slot shared by several functions' claims: the one owner, or
 /// [`MIXED`] once two differ.

@@ -143,11 +143,18 @@ pub(super) fn claim_symbols(b: &mut Builder<'_>, bin: &Binary<'_>) {
             continue;
         };
         let sec_end = place.addr + place.file_size;
+        // A section of type data (`.typelink`, `.go.type`) belongs to the
+        // type descriptors whatever symbol marks it (`runtime.typelink`).
+        let in_types = place.kind == Kind::Types;
+        let owner_of = |b: &mut Builder<'_>, name: &str| match in_types {
+            true => b.owners.id(Kind::Types.pool()),
+            false => b.owners.id(package_of(name)),
+        };
         let span = next.unwrap_or(sec_end).min(sec_end) - s.addr;
         for sym in group {
             if sym.size > 0 {
-                let owner = b.owners.id(package_of(&sym.name));
-                b.claim_va(P_SYM, sym.addr, sym.size, None, owner);
+                let owner = owner_of(b, &sym.name);
+                b.claim_va(P_SYM, sym.addr, sym.size, kind_of(&sym.name), owner);
             }
         }
         let sized = group.iter().any(|g| g.size > 0);
@@ -164,18 +171,26 @@ pub(super) fn claim_symbols(b: &mut Builder<'_>, bin: &Binary<'_>) {
             let Some(pick) = pick else {
                 continue;
             };
-            let owner = b.owners.id(package_of(&pick.name));
+            let owner = owner_of(b, &pick.name);
             let prio = if is_container(&pick.name) {
                 P_CONTAINER
             } else {
                 P_SYM
             };
-            b.claim_va(prio, s.addr, span, None, owner);
+            b.claim_va(prio, s.addr, span, kind_of(&pick.name), owner);
         } else if let Some(c) = group.iter().find(|g| g.size == 0 && is_container(&g.name)) {
-            let owner = b.owners.id(package_of(&c.name));
-            b.claim_va(P_CONTAINER, s.addr, span, None, owner);
+            let owner = owner_of(b, &c.name);
+            b.claim_va(P_CONTAINER, s.addr, span, kind_of(&c.name), owner);
         }
     }
+}
+
+/// The kind a symbol's bytes are whatever section holds them: a type
+/// descriptor is `types` (older linkers put them in `.rodata`, newer
+/// ones in `.go.type`), so the kind and the `(type descriptors)` pool
+/// give one number.
+fn kind_of(name: &str) -> Option<Kind> {
+    (package_of(name) == Kind::Types.pool()).then_some(Kind::Types)
 }
 
 /// Most symbol-table entries read (a corrupt count stops here).

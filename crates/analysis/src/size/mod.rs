@@ -108,8 +108,18 @@ fn measure_binary(bin: &Binary<'_>, go: Option<&GoBinary<'_>>) -> SizeReport {
             "{guessed} packages are in no module the build info lists (GOPATH or vendored build): their module, marked ~, is guessed from the import path"
         ));
     }
+    // A truncation comes first: every other figure is short because of it.
+    if let Some(t) = &bin.truncation {
+        notes.insert(0, bin.truncation_warning(t));
+    }
     if let Some(go) = go {
-        notes.extend(go.warnings.iter().map(|w| format!("pclntab: {w}")));
+        let skip = usize::from(bin.truncation.is_some());
+        notes.extend(
+            go.warnings
+                .iter()
+                .skip(skip)
+                .map(|w| format!("pclntab: {w}")),
+        );
     }
     SizeReport {
         file_size: data.len() as u64,

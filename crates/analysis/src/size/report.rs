@@ -188,11 +188,12 @@ pub struct PackageRow {
     /// Module path (`std` for the standard library).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub module: Option<String>,
-    /// Code bytes: the sum of its functions' sizes as the pclntab gives
-    /// them (`rabbithole funcs`), alignment fill included.
+    /// Code bytes: its functions' bodies, each ending where its pc
+    /// tables end (equal to `go tool nm -size` on unstripped binaries).
     pub code: u64,
-    /// The alignment fill inside `code` (after each body, up to the next
-    /// function's entry).
+    /// The alignment fill after those bodies, up to each next function's
+    /// entry: padding, not code (`code + code_fill` is what `rabbithole
+    /// funcs` sizes).
     pub code_fill: u64,
     /// Number of functions in the pclntab.
     pub functions: u64,

@@ -56,7 +56,9 @@ pub(super) fn views(
                 package: name,
                 class,
                 module,
-                code,
+                // Bodies only, as `go tool nm -size` sizes functions; the
+                // fill after them is padding, reported apart.
+                code: code - code_fill,
                 code_fill,
                 functions,
                 bytes,

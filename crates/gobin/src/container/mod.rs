@@ -10,6 +10,7 @@
 mod fat;
 mod layout;
 mod relocs;
+pub mod truncation;
 
 pub use fat::{is_fat, slices, Slice};
 pub use layout::{FileLayout, Role, Structure, SymbolTable};
@@ -47,6 +48,10 @@ pub struct Section {
     /// Holds executable code.
     #[serde(skip)]
     pub executable: bool,
+    /// Its bytes lie (in part) past the end of a truncated file: what is
+    /// read from it is missing, not absent.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub past_end: bool,
     /// Written at run time: ELF `SHF_WRITE`; on Mach-O, a section of a
     /// `__DATA*` segment other than `__DATA_CONST` (read-only once dyld
     /// has relocated it).
@@ -123,9 +128,33 @@ pub struct Binary<'data> {
     has_dwarf: bool,
     has_symtab: bool,
     layout: FileLayout,
+    /// Set when the file is shorter than its headers say.
+    pub truncation: Option<truncation::Truncation>,
 }
 
 impl<'data> Binary<'data> {
+    /// The warning naming a truncation and the sections it cut.
+    pub fn truncation_warning(&self, t: &truncation::Truncation) -> String {
+        let cut: Vec<&Section> = self.sections.iter().filter(|s| s.past_end).collect();
+        let named: Vec<&str> = cut
+            .iter()
+            .map(|s| s.name.as_str())
+            .filter(|n| !n.is_empty())
+            .collect();
+        let unnamed = cut.len() - named.len();
+        let mut w = t.to_string();
+        if !named.is_empty() {
+            w.push_str("; sections past the end: ");
+            w.push_str(&named.join(", "));
+        }
+        if unnamed > 0 {
+            w.push_str(&format!(
+                "; {unnamed} sections past the end, names unreadable (the section name table is cut)"
+            ));
+        }
+        w
+    }
+
     /// Parses a thin ELF or Mach-O image. Fat Mach-O files are split with
     /// [`slices`] first.
     pub fn parse(data: &'data [u8]) -> Result<Self, Error> {
@@ -133,7 +162,10 @@ impl<'data> Binary<'data> {
             return Err(Error::Format("empty file".into()));
         }
         let file = object::File::parse(data).map_err(|e| match container_magic(data) {
-            Some(kind) => Error::Format(format!("malformed {kind} file: {}", lower_first(&e))),
+            Some(kind) => match truncation::check(data) {
+                Some(t) => Error::Format(format!("{t}: {}", lower_first(&e))),
+                None => Error::Format(format!("malformed {kind} file: {}", lower_first(&e))),
+            },
             None => Error::Format("not an ELF or Mach-O file".into()),
         })?;
         let format = match file.format() {
@@ -169,6 +201,8 @@ impl<'data> Binary<'data> {
                 size: s.size(),
                 file_offset,
                 file_size,
+                past_end: file_offset
+                    .is_some_and(|o| o.saturating_add(file_size) > data.len() as u64),
                 executable: s.kind() == SectionKind::Text,
                 writable,
             });
@@ -212,6 +246,7 @@ impl<'data> Binary<'data> {
             has_dwarf,
             has_symtab,
             layout: FileLayout::read(&file, data),
+            truncation: truncation::check(data),
         };
         match &file {
             object::File::Elf64(elf) => bin.read_elf_dynamic(elf, &mut segments)?,

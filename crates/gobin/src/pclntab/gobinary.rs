@@ -33,8 +33,22 @@ impl<'data> GoBinary<'data> {
         GoBinary::from_binary(bin)
     }
 
-    /// Like [`Self::parse`], for an already parsed container.
+    /// Like [`Self::parse`], for an already parsed container. In a
+    /// truncated file, an error or warning says so first: what is missing
+    /// was cut, not left out.
     pub fn from_binary(bin: Binary<'data>) -> Result<Self, Error> {
+        let truncation = bin.truncation.clone();
+        match (GoBinary::read(bin), truncation) {
+            (Ok(mut gb), Some(t)) => {
+                gb.warnings.insert(0, gb.bin.truncation_warning(&t));
+                Ok(gb)
+            }
+            (Err(e), Some(t)) => Err(Error::Go(format!("{t}: {e}"))),
+            (result, None) => result,
+        }
+    }
+
+    fn read(bin: Binary<'data>) -> Result<Self, Error> {
         let found = locate::find(&bin)
             .ok_or_else(|| Error::Go("no Go pclntab found (not a Go binary?)".into()))?;
         let magic = bytes::u32_le(found.data, 0).unwrap_or(0);
