@@ -655,3 +655,44 @@ fn a_short_trace_stays_small() {
         .unwrap_or_else(|| panic!("no VmHWM: {text}"));
     assert!(kb < 40 << 10, "peak RSS {kb} kB");
 }
+
+/// A vfork'd child (Go's `os/exec`) runs Go code until its exec: under
+/// eBPF its events are read after the fact, when the child may already be
+/// the new program, so it must be named from its parent's mappings. Its
+/// `execve` stack equals the ptrace backend's, frame for frame.
+#[test]
+fn vfork_child_stacks_are_named_as_under_ptrace() {
+    if let Some(why) = ebpf_unavailable() {
+        eprintln!("eBPF unavailable: {why}");
+        return;
+    }
+    let bin = fixture("exec_child-go1.27-linux-amd64");
+    let cmd = [bin.to_str().unwrap(), "true"];
+    let flags = ["-f", "-qq", "-k", "-e", "trace=execve"];
+    let child_exec = |t: &str| -> Vec<String> {
+        let events: Vec<_> = stacks_of(t)
+            .into_iter()
+            .filter(|s| s.call.starts_with("execve(") && s.call.ends_with("/true\""))
+            .collect();
+        assert_eq!(events.len(), 1, "one execve of true:\n{t}");
+        assert!(events[0].on_goroutine(), "no goroutine:\n{t}");
+        events[0].frames.clone()
+    };
+    let (p, _, pcode) = trace("ptrace", "vfork", &flags, &cmd);
+    let pf = child_exec(&p);
+    assert!(
+        pf.iter()
+            .any(|f| f.starts_with("syscall.forkAndExecInChild1 ")),
+        "ptrace stack: {pf:?}"
+    );
+    // Repeated: the child's exec races the reader; each run must name it.
+    for round in 0..3 {
+        let (e, e_err, ecode) = trace("ebpf", &format!("vfork{round}"), &flags, &cmd);
+        assert_eq!((pcode, ecode), (0, 0), "{e_err}");
+        assert_eq!(
+            child_exec(&e),
+            pf,
+            "round {round}: eBPF stack of the vfork child"
+        );
+    }
+}

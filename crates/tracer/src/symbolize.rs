@@ -284,7 +284,7 @@ struct Range {
 }
 
 /// A process's executable mappings.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 struct ProcMaps {
     ranges: Vec<Range>,
     /// The Go executable (module index and bias), if one is mapped.
@@ -326,6 +326,18 @@ impl Symbolizer {
     /// modules stay cached for other processes).
     pub fn forget(&mut self, pid: i32) {
         self.procs.remove(&pid);
+    }
+
+    /// A new process `child` starts with the mappings of `parent`, as fork
+    /// and vfork give it: a child that runs only until its exec (Go's
+    /// `os/exec` vforks) may be gone, or a new program, by the time a
+    /// backend that reads events after the fact names its frames. Reads
+    /// the parent's mappings first if they are not known yet.
+    pub fn inherit(&mut self, parent: i32, child: i32) {
+        self.ensure(parent);
+        if let Some(maps) = self.procs.get(&parent).cloned() {
+            self.procs.insert(child, maps);
+        }
     }
 
     /// Whether `pid`'s mappings have been read.

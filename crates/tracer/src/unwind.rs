@@ -171,6 +171,15 @@ impl Unwinder {
         self.readers.remove(&pid);
     }
 
+    /// A new process starts with its parent's mappings and Go layout
+    /// (see [`Symbolizer::inherit`]); its exec makes the caller
+    /// [`forget`](Self::forget) them.
+    pub fn inherit(&mut self, parent: i32, child: i32) {
+        self.symbols.inherit(parent, child);
+        let reader = self.reader(parent);
+        self.readers.insert(child, reader);
+    }
+
     /// Reads `pid`'s mappings now, while the process exists. Backends that
     /// deliver events after the fact (a ring buffer drained later) call it
     /// when they learn of a process, so stacks of a process that has

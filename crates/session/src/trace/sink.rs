@@ -285,7 +285,14 @@ impl Sink for TraceSink {
         self.signal_event(tid, pid, &sig);
     }
 
-    fn new_tracee(&mut self, _parent: i32, child: i32, _child_pid: i32, _birth: Birth) {
+    fn new_tracee(&mut self, parent: i32, child: i32, child_pid: i32, birth: Birth) {
+        if matches!(birth, Birth::Fork | Birth::Vfork) {
+            if let (Some(st), Some(parent_pid)) =
+                (self.stacks.as_mut(), tracer::proc::thread_group_of(parent))
+            {
+                st.inherit(parent_pid, child_pid);
+            }
+        }
         self.streams.live += 1;
         self.streams.note(&render::notes::attached(child));
     }

@@ -175,6 +175,12 @@ impl Stacks {
         self.unwinder.preload(pid);
     }
 
+    /// A forked or vforked process starts as a copy of its parent's
+    /// (until its exec, which makes the sink call [`forget`](Self::forget)).
+    pub(crate) fn inherit(&mut self, parent_pid: i32, child_pid: i32) {
+        self.unwinder.inherit(parent_pid, child_pid);
+    }
+
     /// Forgets `pid`'s mappings (it executed a new program).
     pub(crate) fn forget(&mut self, pid: i32) {
         self.unwinder.forget(pid);
