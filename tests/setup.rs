@@ -66,6 +66,7 @@ const TOOLS: &[(&str, Option<&str>)] = &[
     ("bash", None),
     ("true", None),
     ("sleep", None),
+    ("mkfifo", None),
     ("dpkg", None),
     ("dpkg-deb", None),
     ("script", None),
