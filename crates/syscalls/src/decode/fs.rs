@@ -105,8 +105,11 @@ const O_FLAGS_ARM64: &[(u64, &str)] = &[
     (0o10000000, "O_PATH"),
 ];
 
-/// `O_RDONLY|O_CLOEXEC`: the access mode always named first.
+/// `O_RDONLY|O_CLOEXEC`: the access mode always named first. Open flags
+/// are a C `int` wherever they are passed: the register's high half is
+/// not part of the value.
 pub(super) fn open_flags(d: &Dec<'_, '_>, v: u64) -> Arg {
+    let v = u64::from(v as u32);
     let table = if d.arch() == model::Arch::Arm64 {
         O_FLAGS_ARM64
     } else {
@@ -456,7 +459,7 @@ fn newfstatat(d: &mut Dec<'_, '_>) {
     } else {
         let s = out_or_ptr(d, d.arg(2), stat_struct);
         d.push(s);
-        d.push(AT_FLAGS.flags(d.arg(3)));
+        d.push(AT_FLAGS.flags(d.arg32(3)));
     }
 }
 
@@ -491,7 +494,7 @@ fn statx_flags(v: u64) -> Arg {
     let mut names = vec![STATX_SYNC
         .name(sync)
         .map_or_else(|| format!("{sync:#x}").into(), Cow::Borrowed)];
-    match AT_FLAGS.flags(v & !0x6000) {
+    match AT_FLAGS.bits(v & !0x6000) {
         Arg::Flags { names: n, rest } if !(n.is_empty() && rest == 0) => {
             names.extend(n);
             Arg::Flags { names, rest }
@@ -531,7 +534,7 @@ fn statx(d: &mut Dec<'_, '_>) {
         d.push(a);
         d.push(p);
         d.push(statx_flags(d.arg(2)));
-        d.push(STATX_MASK.flags(d.arg(3)));
+        d.push(STATX_MASK.flags(d.arg32(3)));
         d.defer();
     } else {
         let s = out_or_ptr(d, d.arg(4), statx_struct);
@@ -539,7 +542,7 @@ fn statx(d: &mut Dec<'_, '_>) {
     }
 }
 
-const SEEK: Xlat = Xlat::dec(&[
+const SEEK: Xlat = Xlat::new(&[
     (0, "SEEK_SET"),
     (1, "SEEK_CUR"),
     (2, "SEEK_END"),
@@ -553,7 +556,7 @@ fn lseek(d: &mut Dec<'_, '_>) {
         let o = d.long(d.arg(1));
         d.push(a);
         d.push(o);
-        d.push(SEEK.sym(d.arg(2)));
+        d.push(SEEK.sym(d.arg32(2)));
     }
 }
 
@@ -563,7 +566,7 @@ fn access(d: &mut Dec<'_, '_>) {
     if d.entering() {
         let p = d.path(d.arg(0));
         d.push(p);
-        d.push(ACCESS.flags(d.arg(1)));
+        d.push(ACCESS.flags(d.arg32(1)));
     }
 }
 
@@ -579,9 +582,9 @@ fn faccessat(d: &mut Dec<'_, '_>) {
         let p = d.path(d.arg(1));
         d.push(a);
         d.push(p);
-        d.push(ACCESS.flags(d.arg(2)));
+        d.push(ACCESS.flags(d.arg32(2)));
         if d.nargs() > 3 {
-            d.push(FACCESS_FLAGS.flags(d.arg(3)));
+            d.push(FACCESS_FLAGS.flags(d.arg32(3)));
         }
     }
 }
@@ -614,7 +617,7 @@ fn open_flags_bare(d: &Dec<'_, '_>, v: u64) -> Arg {
     match open_flags(d, v) {
         Arg::Flags { mut names, rest } => {
             names.remove(0);
-            Arg::Flags { names, rest }
+            O_ACCMODE.unnamed_bits(Arg::Flags { names, rest })
         }
         other => other,
     }
@@ -639,7 +642,7 @@ fn dup3(d: &mut Dec<'_, '_>) {
     }
 }
 
-const F_CMD: Xlat = Xlat::dec(&[
+const F_CMD: Xlat = Xlat::new(&[
     (0, "F_DUPFD"),
     (1, "F_GETFD"),
     (2, "F_SETFD"),
@@ -669,7 +672,7 @@ const F_CMD: Xlat = Xlat::dec(&[
 
 const FD_FLAGS: Xlat = Xlat::new(&[(1, "FD_CLOEXEC")]);
 
-const LOCK_TYPE: Xlat = Xlat::dec(&[(0, "F_RDLCK"), (1, "F_WRLCK"), (2, "F_UNLCK")]);
+const LOCK_TYPE: Xlat = Xlat::new(&[(0, "F_RDLCK"), (1, "F_WRLCK"), (2, "F_UNLCK")]);
 
 fn flock(d: &Dec<'_, '_>, addr: u64, with_pid: bool) -> Arg {
     let b = match d.struct_at(addr, 32) {
@@ -700,7 +703,7 @@ fn fcntl(d: &mut Dec<'_, '_>) {
                 let v = d.int(d.arg(2));
                 d.push(v);
             }
-            2 => d.push(FD_FLAGS.flags(d.arg(2))),
+            2 => d.push(FD_FLAGS.flags(d.arg32(2))),
             4 => {
                 let f = open_flags(d, d.arg(2));
                 d.push(f);
@@ -844,7 +847,7 @@ fn unlinkat(d: &mut Dec<'_, '_>) {
         let p = d.path(d.arg(1));
         d.push(a);
         d.push(p);
-        d.push(AT_FLAGS.flags(d.arg(2)));
+        d.push(AT_FLAGS.flags(d.arg32(2)));
     }
 }
 
@@ -874,7 +877,7 @@ fn renameat(d: &mut Dec<'_, '_>) {
         d.push(b);
         d.push(q);
         if d.nargs() > 4 {
-            d.push(RENAME_FLAGS.flags(d.arg(4)));
+            d.push(RENAME_FLAGS.flags(d.arg32(4)));
         }
     }
 }
@@ -925,7 +928,7 @@ const EPOLL_CLOEXEC: Xlat = Xlat::new(&[(0o2000000, "EPOLL_CLOEXEC")]);
 
 fn epoll_create1(d: &mut Dec<'_, '_>) {
     if d.entering() {
-        d.push(EPOLL_CLOEXEC.flags(d.arg(0)));
+        d.push(EPOLL_CLOEXEC.flags(d.arg32(0)));
     } else {
         d.ret_fd();
     }
@@ -940,7 +943,7 @@ fn epoll_create(d: &mut Dec<'_, '_>) {
     }
 }
 
-const EPOLL_OP: Xlat = Xlat::dec(&[
+const EPOLL_OP: Xlat = Xlat::new(&[
     (1, "EPOLL_CTL_ADD"),
     (2, "EPOLL_CTL_DEL"),
     (3, "EPOLL_CTL_MOD"),
@@ -994,7 +997,7 @@ fn epoll_ctl(d: &mut Dec<'_, '_>) {
         let a = d.fd(d.arg(0));
         let b = d.fd(d.arg(2));
         d.push(a);
-        d.push(EPOLL_OP.sym(d.arg(1)));
+        d.push(EPOLL_OP.sym(d.arg32(1)));
         d.push(b);
         let (size, off) = epoll_layout(d);
         let ev = if d.arg(1) == 2 {
@@ -1058,7 +1061,7 @@ fn eventfd(d: &mut Dec<'_, '_>) {
         let v = d.uint(d.arg(0));
         d.push(v);
         if d.nargs() > 1 {
-            d.push(EFD_FLAGS.flags(d.arg(1)));
+            d.push(EFD_FLAGS.flags(d.arg32(1)));
         }
     } else {
         d.ret_fd();

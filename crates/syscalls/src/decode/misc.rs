@@ -159,7 +159,7 @@ fn nanosleep(d: &mut Dec<'_, '_>) {
     d.push(r);
 }
 
-const CLOCKS: Xlat = Xlat::dec(&[
+const CLOCKS: Xlat = Xlat::new(&[
     (0, "CLOCK_REALTIME"),
     (1, "CLOCK_MONOTONIC"),
     (2, "CLOCK_PROCESS_CPUTIME_ID"),
@@ -177,8 +177,8 @@ const TIMER_FLAGS: Xlat = Xlat::new(&[(1, "TIMER_ABSTIME")]);
 
 fn clock_nanosleep(d: &mut Dec<'_, '_>) {
     if d.entering() {
-        d.push(CLOCKS.sym(d.arg(0)));
-        d.push(TIMER_FLAGS.flags(d.arg(1)));
+        d.push(CLOCKS.sym(d.arg32(0)));
+        d.push(TIMER_FLAGS.flags(d.arg32(1)));
         let t = timespec(d, d.arg(2));
         d.push(t);
         d.defer();
@@ -190,7 +190,7 @@ fn clock_nanosleep(d: &mut Dec<'_, '_>) {
 
 fn clock_gettime(d: &mut Dec<'_, '_>) {
     if d.entering() {
-        d.push(CLOCKS.sym(d.arg(0)));
+        d.push(CLOCKS.sym(d.arg32(0)));
         d.defer();
         return;
     }
@@ -272,7 +272,7 @@ fn uname(d: &mut Dec<'_, '_>) {
     d.push(a);
 }
 
-const RLIMITS: Xlat = Xlat::dec(&[
+const RLIMITS: Xlat = Xlat::new(&[
     (0, "RLIMIT_CPU"),
     (1, "RLIMIT_FSIZE"),
     (2, "RLIMIT_DATA"),
@@ -316,7 +316,7 @@ fn prlimit64(d: &mut Dec<'_, '_>) {
     if d.entering() {
         let p = d.int(d.arg(0));
         d.push(p);
-        d.push(RLIMITS.sym(d.arg(1)));
+        d.push(RLIMITS.sym(d.arg32(1)));
         let n = rlimit(d, d.arg(2));
         d.push(n);
         d.defer();
@@ -402,10 +402,10 @@ fn getrandom(d: &mut Dec<'_, '_>) {
     d.push(a);
     let n = d.ulong(d.arg(1));
     d.push(n);
-    d.push(GRND.flags(d.arg(2)));
+    d.push(GRND.flags(d.arg32(2)));
 }
 
-const PR_OPTIONS: Xlat = Xlat::dec(&[
+const PR_OPTIONS: Xlat = Xlat::new(&[
     (1, "PR_SET_PDEATHSIG"),
     (2, "PR_GET_PDEATHSIG"),
     (3, "PR_GET_DUMPABLE"),
@@ -427,7 +427,7 @@ const PR_OPTIONS: Xlat = Xlat::dec(&[
     (0x53564d41, "PR_SET_VMA"),
 ]);
 
-const DUMPABLE: Xlat = Xlat::dec(&[
+const DUMPABLE: Xlat = Xlat::new(&[
     (0, "SUID_DUMP_DISABLE"),
     (1, "SUID_DUMP_USER"),
     (2, "SUID_DUMP_ROOT"),
@@ -445,7 +445,7 @@ fn prctl(d: &mut Dec<'_, '_>) {
             }
             2 | 16 => d.defer(),
             3 | 7 | 21 | 37 | 39 | 42 => {}
-            4 => d.push(DUMPABLE.sym(d.arg(1))),
+            4 => d.push(DUMPABLE.sym(d.arg32(1))),
             8 | 23 | 24 | 36 => {
                 let v = d.ulong(d.arg(1));
                 d.push(v);

@@ -297,6 +297,13 @@ impl<'c, 'p> Dec<'c, 'p> {
         self.p.entry.args.get(i).copied().unwrap_or(0)
     }
 
+    /// An argument the C prototype declares `int` or `unsigned int`: only
+    /// the register's low half is the value (strace prints
+    /// `dup3(-1, -2, O_CLOEXEC)` for flags `0xdefaced00080000`).
+    pub fn arg32(&self, i: usize) -> u64 {
+        u64::from(self.arg(i) as u32)
+    }
+
     /// The table's argument count for this syscall (6 when unknown).
     pub fn nargs(&self) -> usize {
         table(self.ctx.arch)

@@ -1,0 +1,115 @@
+//! Calls that need no tracee memory, decoded from their registers and
+//! compared with the line real strace 6.1 printed for the same registers
+//! (each case names how it was made: a call from strace's own test suite,
+//! or `syscall(2)` issued by hand under `strace`). They pin strace's general
+//! printing rules: C widths of int arguments, `NULL`, named constants and
+//! the `0x10 /* RLIMIT_??? */` form of values no name covers.
+
+use model::Arch;
+use render::strace::format_call;
+use syscalls::{decode_entry, decode_exit, Context, Entry, FakeMemory, Options};
+
+/// The line for syscall `name` entered with `args` and returning `ret`,
+/// with one space before `=` (strace pads to a column, which is not what
+/// these cases check).
+fn line(name: &str, args: &[u64], ret: i64) -> String {
+    let table = syscalls::table(Arch::Amd64).unwrap();
+    let nr = table.iter().find(|s| s.name == name).unwrap().nr;
+    let mut entry = Entry {
+        nr,
+        ..Entry::default()
+    };
+    entry.args[..args.len()].copy_from_slice(args);
+    let mem = FakeMemory::new();
+    let opts = Options::default();
+    let ctx = Context {
+        arch: Arch::Amd64,
+        mem: &mem,
+        opts: &opts,
+        fd_path: None,
+    };
+    format_call(&decode_exit(&ctx, decode_entry(&ctx, &entry), ret))
+}
+
+const EBADF: i64 = -9;
+const ESRCH: i64 = -3;
+const EINVAL: i64 = -22;
+const EFAULT: i64 = -14;
+
+/// strace's tests fill the unused high half of int arguments with this.
+const FILL: u64 = 0x0def_aced_0000_0000;
+
+#[test]
+fn int_arguments_use_their_low_32_bits() {
+    // tests/dup3.c, k_dup3(-1, -2, O_CLOEXEC)
+    assert_eq!(
+        line(
+            "dup3",
+            &[FILL | 0xffff_ffff, FILL | 0xffff_fffe, FILL | 0o2000000],
+            EBADF
+        ),
+        "dup3(-1, -2, O_CLOEXEC) = -1 EBADF (Bad file descriptor)"
+    );
+    // tests/epoll_ctl.c: invoke_syscall(-1UL, EPOLL_CTL_MOD, -16UL, 0), op
+    // with F8ILL_KULONG_MASK in its high half
+    assert_eq!(
+        line(
+            "epoll_ctl",
+            &[u64::MAX, 0xffff_ffff_0000_0003, 0xffff_fff0, 0],
+            EFAULT
+        ),
+        "epoll_ctl(-1, EPOLL_CTL_MOD, -16, NULL) = -1 EFAULT (Bad address)"
+    );
+    // syscall(__NR_kill, FILL | 999999, FILL | 14) under strace
+    assert_eq!(
+        line("kill", &[FILL | 999_999, FILL | 14], ESRCH),
+        "kill(999999, SIGALRM) = -1 ESRCH (No such process)"
+    );
+}
+
+#[test]
+fn values_without_a_name_print_with_the_tables_unknown_comment() {
+    // tests/prlimit64.c: syscall(__NR_prlimit64, 0, 16, 0, 0)
+    assert_eq!(
+        line("prlimit64", &[0, 16, 0, 0], EINVAL),
+        "prlimit64(0, 0x10 /* RLIMIT_??? */, NULL, NULL) = -1 EINVAL (Invalid argument)"
+    );
+    // the rest: syscall(2) with these registers under strace 6.1
+    assert_eq!(
+        line("lseek", &[0xffff_ffff, 0, 0xdead_beef_0000_0010], EBADF),
+        "lseek(-1, 0, 0x10 /* SEEK_??? */) = -1 EBADF (Bad file descriptor)"
+    );
+    assert_eq!(
+        line("fcntl", &[0xffff_ffff, 0xbadc_0ded, 0], EBADF),
+        "fcntl(-1, 0xbadc0ded /* F_??? */, 0) = -1 EBADF (Bad file descriptor)"
+    );
+    assert_eq!(
+        line("madvise", &[0, 0, 0xdead_beef_0000_0063], EINVAL),
+        "madvise(NULL, 0, 0x63 /* MADV_??? */) = -1 EINVAL (Invalid argument)"
+    );
+}
+
+#[test]
+fn flags_with_no_named_bit_print_the_unknown_comment() {
+    assert_eq!(
+        line("getrandom", &[0, 0, 0x3000], EINVAL),
+        "getrandom(NULL, 0, 0x3000 /* GRND_??? */) = -1 EINVAL (Invalid argument)"
+    );
+    assert_eq!(
+        line("pipe2", &[0, FILL | 0x4000_0000], EINVAL),
+        "pipe2(NULL, 0x40000000 /* O_??? */) = -1 EINVAL (Invalid argument)"
+    );
+    assert_eq!(
+        line("epoll_create1", &[FILL | 0x4000_0000], EINVAL),
+        "epoll_create1(0x40000000 /* EPOLL_??? */) = -1 EINVAL (Invalid argument)"
+    );
+    assert_eq!(
+        line("eventfd2", &[0, FILL | 2], EINVAL),
+        "eventfd2(0, 0x2 /* EFD_??? */) = -1 EINVAL (Invalid argument)"
+    );
+    // named bits keep the leftover in hex, without a comment (tests/getrandom.c)
+    assert_eq!(
+        line("getrandom", &[0x1000, 4, 0x3003], EINVAL),
+        "getrandom(0x1000, 4, GRND_NONBLOCK|GRND_RANDOM|0x3000) = -1 EINVAL (Invalid argument)"
+    );
+}
