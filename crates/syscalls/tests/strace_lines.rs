@@ -113,3 +113,32 @@ fn flags_with_no_named_bit_print_the_unknown_comment() {
         "getrandom(0x1000, 4, GRND_NONBLOCK|GRND_RANDOM|0x3000) = -1 EINVAL (Invalid argument)"
     );
 }
+
+#[test]
+fn modes_print_as_the_kernels_16_bit_umode_t() {
+    // syscall(2) with these registers under strace 6.1
+    assert_eq!(
+        line("mkdir", &[0, u64::MAX], EFAULT),
+        "mkdir(NULL, 0177777) = -1 EFAULT (Bad address)"
+    );
+    assert_eq!(
+        line(
+            "mkdirat",
+            &[FILL | 0xffff_ff9c, 0, 0xdead_beef_ffff_ffff],
+            EFAULT
+        ),
+        "mkdirat(AT_FDCWD, NULL, 0177777) = -1 EFAULT (Bad address)"
+    );
+    assert_eq!(
+        line(
+            "openat",
+            &[FILL | 0xffff_ff9c, 0, 0o100, FILL | 0x1ffff],
+            EFAULT
+        ),
+        "openat(AT_FDCWD, NULL, O_RDONLY|O_CREAT, 0177777) = -1 EFAULT (Bad address)"
+    );
+    assert_eq!(
+        line("creat", &[0, 0o1000644], EFAULT),
+        "creat(NULL, 0644) = -1 EFAULT (Bad address)"
+    );
+}

@@ -164,6 +164,12 @@ fn write(d: &mut Dec<'_, '_>) {
     }
 }
 
+/// A mode argument as strace prints it: the kernel's `umode_t`, 16 bits,
+/// so `0xffffffff` is `0177777`.
+fn umode(v: u64) -> u64 {
+    v & 0xffff
+}
+
 fn open_mode(d: &mut Dec<'_, '_>, flags: u64, mode: u64) {
     // The mode is shown only when the flags can create a file.
     let tmpfile = if d.arch() == model::Arch::Arm64 {
@@ -172,7 +178,7 @@ fn open_mode(d: &mut Dec<'_, '_>, flags: u64, mode: u64) {
         0o20200000
     };
     if flags & 0o100 != 0 || flags & tmpfile == tmpfile {
-        d.push(Arg::Oct(mode & 0o7777));
+        d.push(Arg::Oct(umode(mode)));
     }
 }
 
@@ -296,7 +302,7 @@ fn creat(d: &mut Dec<'_, '_>) {
     if d.entering() {
         let p = d.path(d.arg(0));
         d.push(p);
-        d.push(Arg::Oct(d.arg(1) & 0o7777));
+        d.push(Arg::Oct(umode(d.arg(1))));
     } else {
         d.ret_fd();
     }
@@ -827,7 +833,7 @@ fn mkdir(d: &mut Dec<'_, '_>) {
     if d.entering() {
         let p = d.path(d.arg(0));
         d.push(p);
-        d.push(Arg::Oct(d.arg(1) & 0o7777));
+        d.push(Arg::Oct(umode(d.arg(1))));
     }
 }
 
@@ -837,7 +843,7 @@ fn mkdirat(d: &mut Dec<'_, '_>) {
         let p = d.path(d.arg(1));
         d.push(a);
         d.push(p);
-        d.push(Arg::Oct(d.arg(2) & 0o7777));
+        d.push(Arg::Oct(umode(d.arg(2))));
     }
 }
 
