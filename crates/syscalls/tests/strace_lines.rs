@@ -142,3 +142,40 @@ fn modes_print_as_the_kernels_16_bit_umode_t() {
         "creat(NULL, 0644) = -1 EFAULT (Bad address)"
     );
 }
+
+#[test]
+fn futex_arguments_follow_the_command() {
+    const ENOSYS: i64 = -38;
+    // syscall(__NR_futex, ...) with these registers under strace 6.1
+    assert_eq!(
+        line("futex", &[0, FILL, 0xfabc_deed, 0], EFAULT),
+        "futex(NULL, FUTEX_WAIT, 4206681837, NULL) = -1 EFAULT (Bad address)"
+    );
+    assert_eq!(
+        line("futex", &[0, FILL | 5, 1, 2, 0, 0x7cff_fabc], EFAULT),
+        "futex(NULL, FUTEX_WAKE_OP, 1, 2, NULL, 0x7<<28 /* FUTEX_OP_??? */|0xfff<<12|\
+         0xc<<24 /* FUTEX_OP_CMP_??? */|0xabc) = -1 EFAULT (Bad address)"
+    );
+    assert_eq!(
+        line("futex", &[0, 5, 1, 2, 0, 0x1400_1002], EFAULT),
+        "futex(NULL, FUTEX_WAKE_OP, 1, 2, NULL, FUTEX_OP_ADD<<28|0x1<<12|\
+         FUTEX_OP_CMP_GT<<24|0x2) = -1 EFAULT (Bad address)"
+    );
+    assert_eq!(
+        line("futex", &[0, 8, 0], EFAULT),
+        "futex(NULL, FUTEX_TRYLOCK_PI) = -1 EFAULT (Bad address)"
+    );
+    assert_eq!(
+        line("futex", &[0, 2, 7], ENOSYS),
+        "futex(NULL, FUTEX_FD, 7) = -1 ENOSYS (Function not implemented)"
+    );
+    assert_eq!(
+        line(
+            "futex",
+            &[0, 0x7e, 0xfabc_deed, 0x1000, 0x2000, 0xdead_beef],
+            ENOSYS
+        ),
+        "futex(NULL, 0x7e /* FUTEX_??? */, 4206681837, 0x1000, 0x2000, 0xdeadbeef) \
+         = -1 ENOSYS (Function not implemented)"
+    );
+}
