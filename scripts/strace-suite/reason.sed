@@ -3,6 +3,8 @@
 # so for -e qualifiers and trace sets it does not accept.
 s/^rabbithole: cannot run (--[a-z-]+).*/needs flag \1/p
 s/^rabbithole: cannot run -e ?([a-z]+)=.*/needs flag -e \1=/p
+s/^rabbithole: cannot run -e[a-z0-9_,%!]+:.*/needs flag -eNAME (value attached)/p
+s/^rabbithole: cannot run -s[0-9]+:.*/needs flag -sN (value attached)/p
 s/^rabbithole: cannot run (-xx|-[a-zA-Z]).*/needs flag \1/p
 s/^rabbithole: -e ([a-z]+)=\.\.\. is not supported.*/needs flag -e \1=/p
 s/^rabbithole: invalid system call '([^']*)'.*/needs -e trace=\1/p

@@ -13,6 +13,11 @@ use syscalls::{decode_entry, decode_exit, Context, Entry, FakeMemory, Options};
 /// with one space before `=` (strace pads to a column, which is not what
 /// these cases check).
 fn line(name: &str, args: &[u64], ret: i64) -> String {
+    line_with(&FakeMemory::new(), name, args, ret)
+}
+
+/// [`line`] for a call whose pointer arguments point into `mem`.
+fn line_with(mem: &FakeMemory, name: &str, args: &[u64], ret: i64) -> String {
     let table = syscalls::table(Arch::Amd64).unwrap();
     let nr = table.iter().find(|s| s.name == name).unwrap().nr;
     let mut entry = Entry {
@@ -20,11 +25,10 @@ fn line(name: &str, args: &[u64], ret: i64) -> String {
         ..Entry::default()
     };
     entry.args[..args.len()].copy_from_slice(args);
-    let mem = FakeMemory::new();
     let opts = Options::default();
     let ctx = Context {
         arch: Arch::Amd64,
-        mem: &mem,
+        mem,
         opts: &opts,
         fd_path: None,
     };
@@ -177,5 +181,62 @@ fn futex_arguments_follow_the_command() {
         ),
         "futex(NULL, 0x7e /* FUTEX_??? */, 4206681837, 0x1000, 0x2000, 0xdeadbeef) \
          = -1 ENOSYS (Function not implemented)"
+    );
+}
+
+#[test]
+fn epoll_ctl_del_shows_its_event_pointer_whatever_the_high_half() {
+    // tests/epoll_ctl.c: invoke_syscall(-3U, EPOLL_CTL_DEL, -4U, ev), op
+    // with F8ILL_KULONG_MASK in its high half; strace reads no event for DEL
+    assert_eq!(
+        line(
+            "epoll_ctl",
+            &[
+                0xffff_fffd,
+                0xffff_ffff_0000_0002,
+                0xffff_fffc,
+                0x7fd5_f943_7ff4
+            ],
+            EBADF
+        ),
+        "epoll_ctl(-3, EPOLL_CTL_DEL, -4, 0x7fd5f9437ff4) = -1 EBADF (Bad file descriptor)"
+    );
+}
+
+#[test]
+fn fcntl_commands_decode_their_argument_and_result() {
+    // syscall(__NR_fcntl, ...) with these registers under strace 6.1
+    assert_eq!(
+        line("fcntl", &[9, 1025], 2),
+        "fcntl(9, F_GETLEASE) = 0x2 (F_UNLCK)"
+    );
+    assert_eq!(
+        line("fcntl", &[0xffff_ffff, 10, FILL | 14], EBADF),
+        "fcntl(-1, F_SETSIG, SIGALRM) = -1 EBADF (Bad file descriptor)"
+    );
+    assert_eq!(
+        line("fcntl", &[0xffff_ffff, 1026, 0x8000_0001], EBADF),
+        "fcntl(-1, F_NOTIFY, DN_ACCESS|DN_MULTISHOT) = -1 EBADF (Bad file descriptor)"
+    );
+    assert_eq!(
+        line("fcntl", &[0xffff_ffff, 1024, FILL | 1], EBADF),
+        "fcntl(-1, F_SETLEASE, 0xdefaced00000001 /* F_??? */) = -1 EBADF (Bad file descriptor)"
+    );
+    assert_eq!(
+        line("fcntl", &[0xffff_ffff, 1033, FILL | 3], EBADF),
+        "fcntl(-1, F_ADD_SEALS, F_SEAL_SEAL|F_SEAL_SHRINK|0xdefaced00000000) \
+         = -1 EBADF (Bad file descriptor)"
+    );
+    assert_eq!(
+        line("fcntl", &[0xffff_ffff, 1031, FILL | 0x1000], EBADF),
+        "fcntl(-1, F_SETPIPE_SZ, 1004211375834140672) = -1 EBADF (Bad file descriptor)"
+    );
+    // tests/fcntl-common.c, test_f_owner_ex_type_pid(F_OWNER_TID, 1234567890)
+    let mut mem = FakeMemory::new();
+    let owner = [0u32.to_le_bytes(), 1_234_567_890u32.to_le_bytes()].concat();
+    mem.map(0x7f39_fdc8_cff8, owner);
+    assert_eq!(
+        line_with(&mem, "fcntl", &[0, 15, 0x7f39_fdc8_cff8], 0),
+        "fcntl(0, F_SETOWN_EX, {type=F_OWNER_TID, pid=1234567890}) = 0"
     );
 }

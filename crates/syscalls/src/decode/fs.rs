@@ -699,14 +699,14 @@ fn flock(d: &Dec<'_, '_>, addr: u64, with_pid: bool) -> Arg {
 }
 
 fn fcntl(d: &mut Dec<'_, '_>) {
-    let cmd = d.arg(1) as u32 as u64;
+    let cmd = d.arg32(1);
     if d.entering() {
         let a = d.fd(d.arg(0));
         d.push(a);
         d.push(F_CMD.sym(cmd));
         match cmd {
-            0 | 1030 => {
-                let v = d.int(d.arg(2));
+            0 | 1030 | 1031 => {
+                let v = d.long(d.arg(2));
                 d.push(v);
             }
             2 => d.push(FD_FLAGS.flags(d.arg32(2))),
@@ -718,16 +718,22 @@ fn fcntl(d: &mut Dec<'_, '_>) {
                 let l = flock(d, d.arg(2), false);
                 d.push(l);
             }
-            5 | 36 => d.defer(),
-            8 | 10 | 1024 | 1031 | 1033 => {
+            5 | 16 | 36 => d.defer(),
+            8 => {
                 let v = d.int(d.arg(2));
                 d.push(v);
             }
+            10 => d.push(crate::signal::signal_arg(d.arg32(2))),
+            15 => d.push(f_owner_ex(d)),
+            1024 => d.push(LOCK_TYPE.sym(d.arg(2))),
+            1026 => d.push(DN_FLAGS.flags(d.arg(2))),
+            1033 => d.push(SEALS.flags(d.arg(2))),
             1 | 3 | 9 | 11 | 1025 | 1032 | 1034 => {}
             _ => d.push(Arg::Hex(d.arg(2))),
         }
         return;
     }
+    let v = d.retval() as u64;
     match cmd {
         5 | 36 => {
             let l = if d.ok() {
@@ -737,22 +743,63 @@ fn fcntl(d: &mut Dec<'_, '_>) {
             };
             d.push(l);
         }
+        16 => d.push(f_owner_ex(d)),
         0 | 1030 => d.ret_fd(),
-        1 if d.retval() != 0 => {
-            let v = d.retval() as u64;
-            d.ret_custom(
-                Arg::Hex(v),
-                Some(format!("flags {}", flag_text(&FD_FLAGS.flags(v)))),
-            );
-        }
+        _ if !d.ok() => {}
+        1 if v != 0 => d.ret_custom(
+            Arg::Hex(v),
+            Some(format!("flags {}", flag_text(&FD_FLAGS.flags(v)))),
+        ),
         3 => {
-            let v = d.retval() as u64;
             let f = open_flags(d, v);
             d.ret_custom(Arg::Hex(v), Some(format!("flags {}", flag_text(&f))));
         }
+        // strace: `= 0x2 (F_UNLCK)`, and no note for a value with no name
+        1025 => d.ret_custom(Arg::Hex(v), LOCK_TYPE.name(v).map(String::from)),
+        1034 if v != 0 => d.ret_custom(
+            Arg::Hex(v),
+            Some(format!("seals {}", flag_text(&SEALS.bits(v)))),
+        ),
+        11 if v != 0 => d.ret_custom(
+            Arg::Int(v as i64),
+            Some(crate::signal::signal_name(v as i32)),
+        ),
         _ => {}
     }
 }
+
+const F_OWNER_TYPE: Xlat =
+    Xlat::new(&[(0, "F_OWNER_TID"), (1, "F_OWNER_PID"), (2, "F_OWNER_PGRP")]);
+
+/// `struct f_owner_ex` behind fcntl's third argument.
+fn f_owner_ex(d: &Dec<'_, '_>) -> Arg {
+    use super::{le_u32, st};
+    match d.struct_at(d.arg(2), 8) {
+        Ok(b) => st(vec![
+            ("type", F_OWNER_TYPE.sym(u64::from(le_u32(&b, 0)))),
+            ("pid", Arg::Int(i64::from(le_u32(&b, 4) as i32))),
+        ]),
+        Err(a) => a,
+    }
+}
+
+const DN_FLAGS: Xlat = Xlat::new(&[
+    (0x1, "DN_ACCESS"),
+    (0x2, "DN_MODIFY"),
+    (0x4, "DN_CREATE"),
+    (0x8, "DN_DELETE"),
+    (0x10, "DN_RENAME"),
+    (0x20, "DN_ATTRIB"),
+    (0x8000_0000, "DN_MULTISHOT"),
+]);
+
+const SEALS: Xlat = Xlat::new(&[
+    (0x1, "F_SEAL_SEAL"),
+    (0x2, "F_SEAL_SHRINK"),
+    (0x4, "F_SEAL_GROW"),
+    (0x8, "F_SEAL_WRITE"),
+    (0x10, "F_SEAL_FUTURE_WRITE"),
+]);
 
 /// The `A|B` text of a flags value, for notes on return values.
 pub(super) fn flag_text(a: &Arg) -> String {
@@ -1006,7 +1053,7 @@ fn epoll_ctl(d: &mut Dec<'_, '_>) {
         d.push(EPOLL_OP.sym(d.arg32(1)));
         d.push(b);
         let (size, off) = epoll_layout(d);
-        let ev = if d.arg(1) == 2 {
+        let ev = if d.arg32(1) == 2 {
             Arg::Ptr(d.arg(3))
         } else {
             match d.struct_at(d.arg(3), size) {
