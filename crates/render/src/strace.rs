@@ -660,9 +660,14 @@ fn push_arg(out: &mut Vec<u8>, arg: &Arg) {
         Arg::Int(v) => push_i64(out, *v),
         Arg::UInt(v) => push_u64(out, *v),
         Arg::Hex(v) | Arg::Unreadable(v) => push_hex(out, *v),
+        // C's `%#03o`, strace's mode format: `000`, `004`, `051`, `0644`
+        Arg::Oct(0) => out.extend_from_slice(b"000"),
         Arg::Oct(v) => {
+            if *v < 0o10 {
+                out.push(b'0');
+            }
             out.push(b'0');
-            push_oct(out, *v, 3);
+            push_oct(out, *v, 1);
         }
         Arg::Ptr(0) => out.extend_from_slice(b"NULL"),
         Arg::Ptr(v) => push_hex(out, *v),
@@ -1029,11 +1034,32 @@ mod tests {
                 format!("{v:#x}")
             };
             assert_eq!(text(|o| push_hex(o, v)), hex);
-            assert_eq!(format_arg(&Arg::Oct(v)), format!("0{v:03o}"));
+            // C's `%#03o`: a leading zero for nonzero values, three characters at least
+            let oct = if v == 0 {
+                "000".into()
+            } else {
+                format!("{:0>3}", format!("0{v:o}"))
+            };
+            assert_eq!(format_arg(&Arg::Oct(v)), oct);
             assert_eq!(text(|o| push_zero_padded(o, v, 6)), format!("{v:06}"));
         }
         for b in 0..=255u8 {
             assert_eq!(text(|o| push_hex_escape(o, b)), format!("\\x{b:02x}"));
+        }
+    }
+
+    #[test]
+    fn modes_print_as_strace_prints_them() {
+        // strace 6.1: `openat(AT_FDCWD, NULL, O_RDONLY|O_CREAT, 000)`, `... 051)`,
+        // `mkdir(NULL, 004)`, `chmod(NULL, 0644)`, `mkdir(NULL, 0177777)`
+        for (mode, text) in [
+            (0, "000"),
+            (0o51, "051"),
+            (0o4, "004"),
+            (0o644, "0644"),
+            (0o177777, "0177777"),
+        ] {
+            assert_eq!(format_arg(&Arg::Oct(mode)), text);
         }
     }
 

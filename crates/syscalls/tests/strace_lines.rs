@@ -240,3 +240,34 @@ fn fcntl_commands_decode_their_argument_and_result() {
         "fcntl(0, F_SETOWN_EX, {type=F_OWNER_TID, pid=1234567890}) = 0"
     );
 }
+
+#[test]
+fn scalar_syscalls_print_each_argument_at_its_c_type() {
+    // syscall(2) with these registers under strace 6.1
+    assert_eq!(
+        line("setuid", &[FILL | 0xffff_ffff], EINVAL),
+        "setuid(-1) = -1 EINVAL (Invalid argument)"
+    );
+    assert_eq!(line("setuid", &[FILL], 0), "setuid(0) = 0");
+    assert_eq!(line("alarm", &[FILL | 42], 0), "alarm(42) = 0");
+    assert_eq!(
+        line("chmod", &[0, FILL | 0o644], EFAULT),
+        "chmod(NULL, 0644) = -1 EFAULT (Bad address)"
+    );
+    assert_eq!(
+        line("chown", &[0, 0xffff_ffff, FILL | 5], EFAULT),
+        "chown(NULL, -1, 5) = -1 EFAULT (Bad address)"
+    );
+    assert_eq!(
+        line("setresuid", &[0xffff_fffe, 0xffff_ffff, FILL | 5], 0),
+        "setresuid(4294967294, -1, 5) = 0"
+    );
+    assert_eq!(
+        line("truncate", &[0, 0xdead_beef_ffff_fffe], EINVAL),
+        "truncate(NULL, 16045690985392373758) = -1 EINVAL (Invalid argument)"
+    );
+    assert_eq!(
+        line("getpgid", &[FILL | 0xffff_ffff], ESRCH),
+        "getpgid(-1) = -1 ESRCH (No such process)"
+    );
+}
