@@ -271,3 +271,29 @@ fn scalar_syscalls_print_each_argument_at_its_c_type() {
         "getpgid(-1) = -1 ESRCH (No such process)"
     );
 }
+
+#[test]
+fn more_scalar_syscalls_from_their_signatures() {
+    // syscall(2) with these registers under strace 6.1
+    assert_eq!(
+        line("flock", &[0xdead_beef_ffff_ffff, FILL | 5], EBADF),
+        "flock(-1, LOCK_SH|LOCK_NB) = -1 EBADF (Bad file descriptor)"
+    );
+    assert_eq!(
+        line("flock", &[0xffff_ffff, 0x100], EINVAL),
+        "flock(-1, 0x100 /* LOCK_??? */) = -1 EINVAL (Invalid argument)"
+    );
+    assert_eq!(line("acct", &[0], 0), "acct(NULL) = 0");
+    assert_eq!(
+        line("pivot_root", &[0, 0], EFAULT),
+        "pivot_root(NULL, NULL) = -1 EFAULT (Bad address)"
+    );
+    assert_eq!(
+        line(
+            "inotify_rm_watch",
+            &[0xdead_beef_ffff_ffff, FILL | 0xffff_ffff],
+            EBADF
+        ),
+        "inotify_rm_watch(-1, -1) = -1 EBADF (Bad file descriptor)"
+    );
+}

@@ -5,6 +5,7 @@
 use model::syscall::Arg;
 
 use super::{Dec, Decoder};
+use crate::xlat::Xlat;
 
 /// One argument's C type, as strace prints it.
 #[derive(Clone, Copy)]
@@ -22,6 +23,8 @@ enum C {
     Mode,
     /// `uid_t`/`gid_t`: `-1` for the "unchanged" value, else unsigned.
     Id,
+    /// An `unsigned int` of flag bits.
+    Flags(&'static Xlat),
 }
 
 use C::*;
@@ -47,14 +50,26 @@ const SIGNATURES: &[(&str, &[C])] = &[
     ("getsid", &[Int]),
     ("setpgid", &[Int, Int]),
     ("syncfs", &[Fd]),
+    ("flock", &[Fd, Flags(&LOCK)]),
+    ("acct", &[Path]),
+    ("pivot_root", &[Path, Path]),
+    ("inotify_rm_watch", &[Fd, Int]),
 ];
+
+const LOCK: Xlat = Xlat::new(&[
+    (1, "LOCK_SH"),
+    (2, "LOCK_EX"),
+    (4, "LOCK_NB"),
+    (8, "LOCK_UN"),
+]);
 
 pub(super) fn decoder(name: &str) -> Option<Decoder> {
     use crate::reads::Kind::Path as P;
     let (_, sig) = SIGNATURES.iter().find(|(n, _)| *n == name)?;
-    // The paths it reads, for the eBPF capture plan: a path is first or
+    // The paths it reads, for the eBPF capture plan: paths come first or
     // second in every signature above.
     let reads: &'static [crate::reads::Read] = match sig {
+        [Path, Path, ..] => &[(0, P), (1, P)],
         [Path, ..] => &[(0, P)],
         [_, Path, ..] => &[(1, P)],
         _ => &[],
@@ -81,6 +96,7 @@ fn by_signature(d: &mut Dec<'_, '_>) {
             Mode => Arg::Oct(v & 0xffff),
             Id if v as u32 == u32::MAX => Arg::Int(-1),
             Id => d.uint(v),
+            Flags(x) => x.flags(d.arg32(i)),
         };
         d.push(a);
     }
