@@ -777,16 +777,11 @@ fn push_arg(out: &mut Vec<u8>, arg: &Arg) {
     }
 }
 
-/// Paths after `-y` are printed raw except for the characters that would
-/// make the `<...>` ambiguous, which strace escapes in hex.
+/// Paths after `-y` are quoted like strings, without the quotes, and with
+/// `<` and `>` in octal too so that the `<...>` stays unambiguous
+/// (strace 6.1: `3</tmp/\303\251t \74x\76\\\n\177>`).
 fn push_escaped_path(out: &mut Vec<u8>, p: &str) {
-    for c in p.chars() {
-        match c {
-            '<' | '>' | '\\' => push_hex_escape(out, c as u8),
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => push_hex_escape(out, c as u8),
-            c => out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes()),
-        }
-    }
+    push_escaped(out, p.as_bytes(), true);
 }
 
 /// `\xNN`, two lower-case hex digits.
@@ -805,19 +800,29 @@ fn push_hex_escape(out: &mut Vec<u8>, b: u8) {
 fn push_quoted(out: &mut Vec<u8>, bytes: &[u8]) {
     out.reserve(bytes.len() + 2);
     out.push(b'"');
+    push_escaped(out, bytes, false);
+    out.push(b'"');
+}
+
+/// The inside of [`push_quoted`]; `angles` also puts `<` and `>` in octal.
+fn push_escaped(out: &mut Vec<u8>, bytes: &[u8], angles: bool) {
+    let class = |b: u8| match b {
+        b'<' | b'>' if angles => OCTAL,
+        _ => QUOTE_CLASS[usize::from(b)],
+    };
     let mut rest = bytes;
     loop {
         // Most tracee text is printable: copy each such run at once.
         let run = rest
             .iter()
-            .position(|&b| QUOTE_CLASS[usize::from(b)] != PLAIN)
+            .position(|&b| class(b) != PLAIN)
             .unwrap_or(rest.len());
         out.extend_from_slice(&rest[..run]);
         let Some((&b, tail)) = rest[run..].split_first() else {
             break;
         };
         out.push(b'\\');
-        match QUOTE_CLASS[usize::from(b)] {
+        match class(b) {
             OCTAL => {
                 let next_is_digit = tail.first().is_some_and(|n| (b'0'..=b'7').contains(n));
                 push_oct(out, u64::from(b), if next_is_digit { 3 } else { 1 });
@@ -826,7 +831,6 @@ fn push_quoted(out: &mut Vec<u8>, bytes: &[u8]) {
         }
         rest = tail;
     }
-    out.push(b'"');
 }
 
 /// How [`push_quoted`] shows each byte: as is, in octal, or as a
@@ -1064,15 +1068,19 @@ mod tests {
     }
 
     #[test]
-    fn paths_escape_only_delimiters_and_controls() {
+    fn paths_escape_like_strings_and_angle_brackets() {
+        // strace 6.1 -y on a file named "\u{e9}t <x>\\\n\x7f"
         let a = Arg::Fd {
             fd: 3,
-            path: Some("/tmp/\u{e9}t\u{e9} <x>\\\n\x7f".into()),
+            path: Some("/tmp/w2y/\u{e9}t <x>\\\n\x7f".into()),
         };
-        assert_eq!(
-            format_arg(&a),
-            "3</tmp/\u{e9}t\u{e9} \\x3cx\\x3e\\x5c\\x0a\\x7f>"
-        );
+        assert_eq!(format_arg(&a), r"3</tmp/w2y/\303\251t \74x\76\\\n\177>");
+        // from strace's tests/fsync-y.c: three-digit octal before a digit
+        let a = Arg::Fd {
+            fd: 3,
+            path: Some("/d/\x01\x020<0".into()),
+        };
+        assert_eq!(format_arg(&a), r"3</d/\1\0020\0740>");
     }
 
     #[test]
