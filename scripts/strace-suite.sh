@@ -140,11 +140,15 @@ testenv=$(make -s -C "$src/tests" -f Makefile -f "$helpers/print.mk" print-AM_TE
   sed 's| [^ ]*run\.sh$||')
 export src cache bin helpers testenv
 
-run_backend() { # BACKEND TESTS...: writes $cache/results/BACKEND.tsv
+# --check keeps its results apart, so that --report still shows the last full run
+results=$cache/results
+[ "$mode" != check ] || results=$cache/results/check
+
+run_backend() { # BACKEND TESTS...: writes $results/BACKEND.tsv
   local backend=$1; shift
-  mkdir -p "$cache/logs/$backend" "$cache/results"
+  mkdir -p "$cache/logs/$backend" "$results"
   printf '%s\n' "$@" | xargs -P "$jobs" -I{} bash -c 'run_one "$0" "$1"' "$backend" {} |
-    sort >"$cache/results/$backend.tsv"
+    sort >"$results/$backend.tsv"
 }
 
 ratchet_tests() { awk -v b="$1" '$1 == b { print $2 }' "$ratchet"; }
@@ -154,12 +158,12 @@ if [ "$mode" = check ]; then
   for b in $backends; do
     mapfile -t mine < <(ratchet_tests "$b")
     run_backend "$b" "${mine[@]}"
-    lost=$(awk -F'\t' '$2 != "pass" { print $1 }' "$cache/results/$b.tsv")
+    lost=$(awk -F'\t' '$2 != "pass" { print $1 }' "$results/$b.tsv")
     if [ -n "$lost" ]; then
       failed=1
       for t in $lost; do echo "strace-suite: $b: $t no longer passes (diff in $cache/logs/$b/$t.log)"; done
     fi
-    echo "strace-suite: $b: $(grep -c $'\tpass\t' "$cache/results/$b.tsv") of ${#mine[@]} ratchet tests pass"
+    echo "strace-suite: $b: $(grep -c $'\tpass\t' "$results/$b.tsv") of ${#mine[@]} ratchet tests pass"
   done
   exit $failed
 fi
