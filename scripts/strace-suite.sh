@@ -46,7 +46,7 @@ while [ $# -gt 0 ]; do
     --write) mode=write; shift ;;
     --check) mode=check; shift ;;
     --report) mode=report; shift ;;
-    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     -*) echo "strace-suite: unknown option $1" >&2; exit 2 ;;
     *) tests+=("$1"); shift ;;
   esac
@@ -71,7 +71,7 @@ Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 EOF
     apt-get update -qq
   fi
-  apt-get install -y -qq --no-install-recommends dpkg-dev gcc make libc6-dev gawk >/dev/null
+  apt-get install -y -qq --no-install-recommends dpkg-dev gcc make libc6-dev >/dev/null
   (cd "$cache" && [ -d "$src" ] || apt-get source -qq strace=6.1-0.1)
   # mpers (the 32-bit personalities) would need multilib compilers; x86_64 is measured
   (cd "$src" && [ -f config.status ] ||
