@@ -660,9 +660,14 @@ fn push_arg(out: &mut Vec<u8>, arg: &Arg) {
         Arg::Int(v) => push_i64(out, *v),
         Arg::UInt(v) => push_u64(out, *v),
         Arg::Hex(v) | Arg::Unreadable(v) => push_hex(out, *v),
+        // C's `%#03o`, strace's mode format: `000`, `004`, `051`, `0644`
+        Arg::Oct(0) => out.extend_from_slice(b"000"),
         Arg::Oct(v) => {
+            if *v < 0o10 {
+                out.push(b'0');
+            }
             out.push(b'0');
-            push_oct(out, *v, 3);
+            push_oct(out, *v, 1);
         }
         Arg::Ptr(0) => out.extend_from_slice(b"NULL"),
         Arg::Ptr(v) => push_hex(out, *v),
@@ -772,16 +777,11 @@ fn push_arg(out: &mut Vec<u8>, arg: &Arg) {
     }
 }
 
-/// Paths after `-y` are printed raw except for the characters that would
-/// make the `<...>` ambiguous, which strace escapes in hex.
+/// Paths after `-y` are quoted like strings, without the quotes, and with
+/// `<` and `>` in octal too so that the `<...>` stays unambiguous
+/// (strace 6.1: `3</tmp/\303\251t \74x\76\\\n\177>`).
 fn push_escaped_path(out: &mut Vec<u8>, p: &str) {
-    for c in p.chars() {
-        match c {
-            '<' | '>' | '\\' => push_hex_escape(out, c as u8),
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => push_hex_escape(out, c as u8),
-            c => out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes()),
-        }
-    }
+    push_escaped(out, p.as_bytes(), true);
 }
 
 /// `\xNN`, two lower-case hex digits.
@@ -800,19 +800,29 @@ fn push_hex_escape(out: &mut Vec<u8>, b: u8) {
 fn push_quoted(out: &mut Vec<u8>, bytes: &[u8]) {
     out.reserve(bytes.len() + 2);
     out.push(b'"');
+    push_escaped(out, bytes, false);
+    out.push(b'"');
+}
+
+/// The inside of [`push_quoted`]; `angles` also puts `<` and `>` in octal.
+fn push_escaped(out: &mut Vec<u8>, bytes: &[u8], angles: bool) {
+    let class = |b: u8| match b {
+        b'<' | b'>' if angles => OCTAL,
+        _ => QUOTE_CLASS[usize::from(b)],
+    };
     let mut rest = bytes;
     loop {
         // Most tracee text is printable: copy each such run at once.
         let run = rest
             .iter()
-            .position(|&b| QUOTE_CLASS[usize::from(b)] != PLAIN)
+            .position(|&b| class(b) != PLAIN)
             .unwrap_or(rest.len());
         out.extend_from_slice(&rest[..run]);
         let Some((&b, tail)) = rest[run..].split_first() else {
             break;
         };
         out.push(b'\\');
-        match QUOTE_CLASS[usize::from(b)] {
+        match class(b) {
             OCTAL => {
                 let next_is_digit = tail.first().is_some_and(|n| (b'0'..=b'7').contains(n));
                 push_oct(out, u64::from(b), if next_is_digit { 3 } else { 1 });
@@ -821,7 +831,6 @@ fn push_quoted(out: &mut Vec<u8>, bytes: &[u8]) {
         }
         rest = tail;
     }
-    out.push(b'"');
 }
 
 /// How [`push_quoted`] shows each byte: as is, in octal, or as a
@@ -1029,7 +1038,13 @@ mod tests {
                 format!("{v:#x}")
             };
             assert_eq!(text(|o| push_hex(o, v)), hex);
-            assert_eq!(format_arg(&Arg::Oct(v)), format!("0{v:03o}"));
+            // C's `%#03o`: a leading zero for nonzero values, three characters at least
+            let oct = if v == 0 {
+                "000".into()
+            } else {
+                format!("{:0>3}", format!("0{v:o}"))
+            };
+            assert_eq!(format_arg(&Arg::Oct(v)), oct);
             assert_eq!(text(|o| push_zero_padded(o, v, 6)), format!("{v:06}"));
         }
         for b in 0..=255u8 {
@@ -1038,15 +1053,34 @@ mod tests {
     }
 
     #[test]
-    fn paths_escape_only_delimiters_and_controls() {
+    fn modes_print_as_strace_prints_them() {
+        // strace 6.1: `openat(AT_FDCWD, NULL, O_RDONLY|O_CREAT, 000)`, `... 051)`,
+        // `mkdir(NULL, 004)`, `chmod(NULL, 0644)`, `mkdir(NULL, 0177777)`
+        for (mode, text) in [
+            (0, "000"),
+            (0o51, "051"),
+            (0o4, "004"),
+            (0o644, "0644"),
+            (0o177777, "0177777"),
+        ] {
+            assert_eq!(format_arg(&Arg::Oct(mode)), text);
+        }
+    }
+
+    #[test]
+    fn paths_escape_like_strings_and_angle_brackets() {
+        // strace 6.1 -y on a file named "\u{e9}t <x>\\\n\x7f"
         let a = Arg::Fd {
             fd: 3,
-            path: Some("/tmp/\u{e9}t\u{e9} <x>\\\n\x7f".into()),
+            path: Some("/tmp/w2y/\u{e9}t <x>\\\n\x7f".into()),
         };
-        assert_eq!(
-            format_arg(&a),
-            "3</tmp/\u{e9}t\u{e9} \\x3cx\\x3e\\x5c\\x0a\\x7f>"
-        );
+        assert_eq!(format_arg(&a), r"3</tmp/w2y/\303\251t \74x\76\\\n\177>");
+        // from strace's tests/fsync-y.c: three-digit octal before a digit
+        let a = Arg::Fd {
+            fd: 3,
+            path: Some("/d/\x01\x020<0".into()),
+        };
+        assert_eq!(format_arg(&a), r"3</d/\1\0020\0740>");
     }
 
     #[test]

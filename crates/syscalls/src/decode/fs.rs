@@ -105,8 +105,11 @@ const O_FLAGS_ARM64: &[(u64, &str)] = &[
     (0o10000000, "O_PATH"),
 ];
 
-/// `O_RDONLY|O_CLOEXEC`: the access mode always named first.
+/// `O_RDONLY|O_CLOEXEC`: the access mode always named first. Open flags
+/// are a C `int` wherever they are passed: the register's high half is
+/// not part of the value.
 pub(super) fn open_flags(d: &Dec<'_, '_>, v: u64) -> Arg {
+    let v = u64::from(v as u32);
     let table = if d.arch() == model::Arch::Arm64 {
         O_FLAGS_ARM64
     } else {
@@ -161,6 +164,12 @@ fn write(d: &mut Dec<'_, '_>) {
     }
 }
 
+/// A mode argument as strace prints it: the kernel's `umode_t`, 16 bits,
+/// so `0xffffffff` is `0177777`.
+fn umode(v: u64) -> u64 {
+    v & 0xffff
+}
+
 fn open_mode(d: &mut Dec<'_, '_>, flags: u64, mode: u64) {
     // The mode is shown only when the flags can create a file.
     let tmpfile = if d.arch() == model::Arch::Arm64 {
@@ -169,7 +178,7 @@ fn open_mode(d: &mut Dec<'_, '_>, flags: u64, mode: u64) {
         0o20200000
     };
     if flags & 0o100 != 0 || flags & tmpfile == tmpfile {
-        d.push(Arg::Oct(mode & 0o7777));
+        d.push(Arg::Oct(umode(mode)));
     }
 }
 
@@ -293,7 +302,7 @@ fn creat(d: &mut Dec<'_, '_>) {
     if d.entering() {
         let p = d.path(d.arg(0));
         d.push(p);
-        d.push(Arg::Oct(d.arg(1) & 0o7777));
+        d.push(Arg::Oct(umode(d.arg(1))));
     } else {
         d.ret_fd();
     }
@@ -456,7 +465,7 @@ fn newfstatat(d: &mut Dec<'_, '_>) {
     } else {
         let s = out_or_ptr(d, d.arg(2), stat_struct);
         d.push(s);
-        d.push(AT_FLAGS.flags(d.arg(3)));
+        d.push(AT_FLAGS.flags(d.arg32(3)));
     }
 }
 
@@ -491,7 +500,7 @@ fn statx_flags(v: u64) -> Arg {
     let mut names = vec![STATX_SYNC
         .name(sync)
         .map_or_else(|| format!("{sync:#x}").into(), Cow::Borrowed)];
-    match AT_FLAGS.flags(v & !0x6000) {
+    match AT_FLAGS.bits(v & !0x6000) {
         Arg::Flags { names: n, rest } if !(n.is_empty() && rest == 0) => {
             names.extend(n);
             Arg::Flags { names, rest }
@@ -531,7 +540,7 @@ fn statx(d: &mut Dec<'_, '_>) {
         d.push(a);
         d.push(p);
         d.push(statx_flags(d.arg(2)));
-        d.push(STATX_MASK.flags(d.arg(3)));
+        d.push(STATX_MASK.flags(d.arg32(3)));
         d.defer();
     } else {
         let s = out_or_ptr(d, d.arg(4), statx_struct);
@@ -539,7 +548,7 @@ fn statx(d: &mut Dec<'_, '_>) {
     }
 }
 
-const SEEK: Xlat = Xlat::dec(&[
+const SEEK: Xlat = Xlat::new(&[
     (0, "SEEK_SET"),
     (1, "SEEK_CUR"),
     (2, "SEEK_END"),
@@ -553,7 +562,7 @@ fn lseek(d: &mut Dec<'_, '_>) {
         let o = d.long(d.arg(1));
         d.push(a);
         d.push(o);
-        d.push(SEEK.sym(d.arg(2)));
+        d.push(SEEK.sym(d.arg32(2)));
     }
 }
 
@@ -563,7 +572,7 @@ fn access(d: &mut Dec<'_, '_>) {
     if d.entering() {
         let p = d.path(d.arg(0));
         d.push(p);
-        d.push(ACCESS.flags(d.arg(1)));
+        d.push(ACCESS.flags(d.arg32(1)));
     }
 }
 
@@ -579,9 +588,9 @@ fn faccessat(d: &mut Dec<'_, '_>) {
         let p = d.path(d.arg(1));
         d.push(a);
         d.push(p);
-        d.push(ACCESS.flags(d.arg(2)));
+        d.push(ACCESS.flags(d.arg32(2)));
         if d.nargs() > 3 {
-            d.push(FACCESS_FLAGS.flags(d.arg(3)));
+            d.push(FACCESS_FLAGS.flags(d.arg32(3)));
         }
     }
 }
@@ -614,7 +623,7 @@ fn open_flags_bare(d: &Dec<'_, '_>, v: u64) -> Arg {
     match open_flags(d, v) {
         Arg::Flags { mut names, rest } => {
             names.remove(0);
-            Arg::Flags { names, rest }
+            O_ACCMODE.unnamed_bits(Arg::Flags { names, rest })
         }
         other => other,
     }
@@ -639,7 +648,7 @@ fn dup3(d: &mut Dec<'_, '_>) {
     }
 }
 
-const F_CMD: Xlat = Xlat::dec(&[
+const F_CMD: Xlat = Xlat::new(&[
     (0, "F_DUPFD"),
     (1, "F_GETFD"),
     (2, "F_SETFD"),
@@ -669,7 +678,7 @@ const F_CMD: Xlat = Xlat::dec(&[
 
 const FD_FLAGS: Xlat = Xlat::new(&[(1, "FD_CLOEXEC")]);
 
-const LOCK_TYPE: Xlat = Xlat::dec(&[(0, "F_RDLCK"), (1, "F_WRLCK"), (2, "F_UNLCK")]);
+const LOCK_TYPE: Xlat = Xlat::new(&[(0, "F_RDLCK"), (1, "F_WRLCK"), (2, "F_UNLCK")]);
 
 fn flock(d: &Dec<'_, '_>, addr: u64, with_pid: bool) -> Arg {
     let b = match d.struct_at(addr, 32) {
@@ -690,17 +699,17 @@ fn flock(d: &Dec<'_, '_>, addr: u64, with_pid: bool) -> Arg {
 }
 
 fn fcntl(d: &mut Dec<'_, '_>) {
-    let cmd = d.arg(1) as u32 as u64;
+    let cmd = d.arg32(1);
     if d.entering() {
         let a = d.fd(d.arg(0));
         d.push(a);
         d.push(F_CMD.sym(cmd));
         match cmd {
-            0 | 1030 => {
-                let v = d.int(d.arg(2));
+            0 | 1030 | 1031 => {
+                let v = d.long(d.arg(2));
                 d.push(v);
             }
-            2 => d.push(FD_FLAGS.flags(d.arg(2))),
+            2 => d.push(FD_FLAGS.flags(d.arg32(2))),
             4 => {
                 let f = open_flags(d, d.arg(2));
                 d.push(f);
@@ -709,16 +718,22 @@ fn fcntl(d: &mut Dec<'_, '_>) {
                 let l = flock(d, d.arg(2), false);
                 d.push(l);
             }
-            5 | 36 => d.defer(),
-            8 | 10 | 1024 | 1031 | 1033 => {
+            5 | 16 | 36 => d.defer(),
+            8 => {
                 let v = d.int(d.arg(2));
                 d.push(v);
             }
+            10 => d.push(crate::signal::signal_arg(d.arg32(2))),
+            15 => d.push(f_owner_ex(d)),
+            1024 => d.push(LOCK_TYPE.sym(d.arg(2))),
+            1026 => d.push(DN_FLAGS.flags(d.arg(2))),
+            1033 => d.push(SEALS.flags(d.arg(2))),
             1 | 3 | 9 | 11 | 1025 | 1032 | 1034 => {}
             _ => d.push(Arg::Hex(d.arg(2))),
         }
         return;
     }
+    let v = d.retval() as u64;
     match cmd {
         5 | 36 => {
             let l = if d.ok() {
@@ -728,22 +743,63 @@ fn fcntl(d: &mut Dec<'_, '_>) {
             };
             d.push(l);
         }
+        16 => d.push(f_owner_ex(d)),
         0 | 1030 => d.ret_fd(),
-        1 if d.retval() != 0 => {
-            let v = d.retval() as u64;
-            d.ret_custom(
-                Arg::Hex(v),
-                Some(format!("flags {}", flag_text(&FD_FLAGS.flags(v)))),
-            );
-        }
+        _ if !d.ok() => {}
+        1 if v != 0 => d.ret_custom(
+            Arg::Hex(v),
+            Some(format!("flags {}", flag_text(&FD_FLAGS.flags(v)))),
+        ),
         3 => {
-            let v = d.retval() as u64;
             let f = open_flags(d, v);
             d.ret_custom(Arg::Hex(v), Some(format!("flags {}", flag_text(&f))));
         }
+        // strace: `= 0x2 (F_UNLCK)`, and no note for a value with no name
+        1025 => d.ret_custom(Arg::Hex(v), LOCK_TYPE.name(v).map(String::from)),
+        1034 if v != 0 => d.ret_custom(
+            Arg::Hex(v),
+            Some(format!("seals {}", flag_text(&SEALS.bits(v)))),
+        ),
+        11 if v != 0 => d.ret_custom(
+            Arg::Int(v as i64),
+            Some(crate::signal::signal_name(v as i32)),
+        ),
         _ => {}
     }
 }
+
+const F_OWNER_TYPE: Xlat =
+    Xlat::new(&[(0, "F_OWNER_TID"), (1, "F_OWNER_PID"), (2, "F_OWNER_PGRP")]);
+
+/// `struct f_owner_ex` behind fcntl's third argument.
+fn f_owner_ex(d: &Dec<'_, '_>) -> Arg {
+    use super::{le_u32, st};
+    match d.struct_at(d.arg(2), 8) {
+        Ok(b) => st(vec![
+            ("type", F_OWNER_TYPE.sym(u64::from(le_u32(&b, 0)))),
+            ("pid", Arg::Int(i64::from(le_u32(&b, 4) as i32))),
+        ]),
+        Err(a) => a,
+    }
+}
+
+const DN_FLAGS: Xlat = Xlat::new(&[
+    (0x1, "DN_ACCESS"),
+    (0x2, "DN_MODIFY"),
+    (0x4, "DN_CREATE"),
+    (0x8, "DN_DELETE"),
+    (0x10, "DN_RENAME"),
+    (0x20, "DN_ATTRIB"),
+    (0x8000_0000, "DN_MULTISHOT"),
+]);
+
+const SEALS: Xlat = Xlat::new(&[
+    (0x1, "F_SEAL_SEAL"),
+    (0x2, "F_SEAL_SHRINK"),
+    (0x4, "F_SEAL_GROW"),
+    (0x8, "F_SEAL_WRITE"),
+    (0x10, "F_SEAL_FUTURE_WRITE"),
+]);
 
 /// The `A|B` text of a flags value, for notes on return values.
 pub(super) fn flag_text(a: &Arg) -> String {
@@ -824,7 +880,7 @@ fn mkdir(d: &mut Dec<'_, '_>) {
     if d.entering() {
         let p = d.path(d.arg(0));
         d.push(p);
-        d.push(Arg::Oct(d.arg(1) & 0o7777));
+        d.push(Arg::Oct(umode(d.arg(1))));
     }
 }
 
@@ -834,7 +890,7 @@ fn mkdirat(d: &mut Dec<'_, '_>) {
         let p = d.path(d.arg(1));
         d.push(a);
         d.push(p);
-        d.push(Arg::Oct(d.arg(2) & 0o7777));
+        d.push(Arg::Oct(umode(d.arg(2))));
     }
 }
 
@@ -844,7 +900,7 @@ fn unlinkat(d: &mut Dec<'_, '_>) {
         let p = d.path(d.arg(1));
         d.push(a);
         d.push(p);
-        d.push(AT_FLAGS.flags(d.arg(2)));
+        d.push(AT_FLAGS.flags(d.arg32(2)));
     }
 }
 
@@ -874,7 +930,7 @@ fn renameat(d: &mut Dec<'_, '_>) {
         d.push(b);
         d.push(q);
         if d.nargs() > 4 {
-            d.push(RENAME_FLAGS.flags(d.arg(4)));
+            d.push(RENAME_FLAGS.flags(d.arg32(4)));
         }
     }
 }
@@ -925,7 +981,7 @@ const EPOLL_CLOEXEC: Xlat = Xlat::new(&[(0o2000000, "EPOLL_CLOEXEC")]);
 
 fn epoll_create1(d: &mut Dec<'_, '_>) {
     if d.entering() {
-        d.push(EPOLL_CLOEXEC.flags(d.arg(0)));
+        d.push(EPOLL_CLOEXEC.flags(d.arg32(0)));
     } else {
         d.ret_fd();
     }
@@ -940,7 +996,7 @@ fn epoll_create(d: &mut Dec<'_, '_>) {
     }
 }
 
-const EPOLL_OP: Xlat = Xlat::dec(&[
+const EPOLL_OP: Xlat = Xlat::new(&[
     (1, "EPOLL_CTL_ADD"),
     (2, "EPOLL_CTL_DEL"),
     (3, "EPOLL_CTL_MOD"),
@@ -994,10 +1050,10 @@ fn epoll_ctl(d: &mut Dec<'_, '_>) {
         let a = d.fd(d.arg(0));
         let b = d.fd(d.arg(2));
         d.push(a);
-        d.push(EPOLL_OP.sym(d.arg(1)));
+        d.push(EPOLL_OP.sym(d.arg32(1)));
         d.push(b);
         let (size, off) = epoll_layout(d);
-        let ev = if d.arg(1) == 2 {
+        let ev = if d.arg32(1) == 2 {
             Arg::Ptr(d.arg(3))
         } else {
             match d.struct_at(d.arg(3), size) {
@@ -1058,7 +1114,7 @@ fn eventfd(d: &mut Dec<'_, '_>) {
         let v = d.uint(d.arg(0));
         d.push(v);
         if d.nargs() > 1 {
-            d.push(EFD_FLAGS.flags(d.arg(1)));
+            d.push(EFD_FLAGS.flags(d.arg32(1)));
         }
     } else {
         d.ret_fd();

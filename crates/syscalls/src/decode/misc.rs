@@ -95,6 +95,12 @@ fn futex_op(op: u64) -> Arg {
     if op & 256 != 0 {
         names.push("FUTEX_CLOCK_REALTIME".into());
     }
+    if names.is_empty() {
+        return Arg::Commented {
+            value: Box::new(Arg::Hex(rest)),
+            comment: "FUTEX_???".into(),
+        };
+    }
     Arg::Flags { names, rest }
 }
 
@@ -110,32 +116,75 @@ fn futex(d: &mut Dec<'_, '_>) {
     if !d.entering() {
         return;
     }
-    let op = d.arg(1);
+    // futex's op, val, val2 and val3 are C ints; strace prints the values
+    // unsigned (`4207869677`, not `-87097619`).
+    let op = d.arg32(1);
     d.push(Arg::Ptr(d.arg(0)));
     d.push(futex_op(op));
-    let val = d.int(d.arg(2));
+    let val = Arg::UInt(d.arg32(2));
     let timeout = timespec(d, d.arg(3));
-    let val2 = d.uint(d.arg(3));
+    let val2 = Arg::UInt(d.arg32(3));
     let uaddr2 = Arg::Ptr(d.arg(4));
-    let val3 = d.uint(d.arg(5));
+    let val3 = d.arg32(5);
     match op & 0x7f {
         0 => d.extend([val, timeout]),
-        1 => d.push(val),
+        1 | 2 => d.push(val),
         3 => d.extend([val, val2, uaddr2]),
-        4 | 12 => d.extend([val, val2, uaddr2, val3]),
-        5 => d.extend([val, val2, uaddr2, Arg::Hex(d.arg(5) as u32 as u64)]),
-        6 | 8 | 13 => d.push(timeout),
-        7 => {}
-        9 => d.extend([val, timeout, bitset(d.arg(5))]),
-        10 => d.extend([val, bitset(d.arg(5))]),
+        4 | 12 => d.extend([val, val2, uaddr2, Arg::UInt(val3)]),
+        5 => d.extend([val, val2, uaddr2, wake_op(val3)]),
+        6 | 13 => d.push(timeout),
+        7 | 8 => {}
+        9 => d.extend([val, timeout, bitset(val3)]),
+        10 => d.extend([val, bitset(val3)]),
         11 => d.extend([val, timeout, uaddr2]),
-        _ => d.extend([
-            Arg::Hex(d.arg(2)),
-            Arg::Hex(d.arg(3)),
-            Arg::Hex(d.arg(4)),
-            Arg::Hex(d.arg(5)),
-        ]),
+        _ => d.extend([val, Arg::Ptr(d.arg(3)), uaddr2, Arg::Hex(val3)]),
     }
+}
+
+const FUTEX_WAKE_OPS: Xlat = Xlat::new(&[
+    (0, "FUTEX_OP_SET"),
+    (1, "FUTEX_OP_ADD"),
+    (2, "FUTEX_OP_OR"),
+    (3, "FUTEX_OP_ANDN"),
+    (4, "FUTEX_OP_XOR"),
+]);
+
+const FUTEX_WAKE_CMPS: Xlat = Xlat::new(&[
+    (0, "FUTEX_OP_CMP_EQ"),
+    (1, "FUTEX_OP_CMP_NE"),
+    (2, "FUTEX_OP_CMP_LT"),
+    (3, "FUTEX_OP_CMP_LE"),
+    (4, "FUTEX_OP_CMP_GT"),
+    (5, "FUTEX_OP_CMP_GE"),
+]);
+
+/// C's `%#x`: `0` for zero, `0x1f` otherwise.
+fn c_hex(v: u64) -> String {
+    if v == 0 {
+        "0".into()
+    } else {
+        format!("{v:#x}")
+    }
+}
+
+/// FUTEX_WAKE_OP's encoded operation, spelled as strace spells it:
+/// `FUTEX_OP_ADD<<28|0x1<<12|FUTEX_OP_CMP_GT<<24|0x2`.
+fn wake_op(v: u64) -> Arg {
+    let shifted = |x: &Xlat, value: u64, shift: u32| {
+        Arg::Sym(match x.name(value) {
+            Some(n) => format!("{n}<<{shift}").into(),
+            None => format!("{}<<{shift} /* {} */", c_hex(value), x.unknown()).into(),
+        })
+    };
+    let mut parts = Vec::new();
+    if (v >> 28) & 8 != 0 {
+        parts.push(Arg::Sym("FUTEX_OP_OPARG_SHIFT<<28".into()));
+    }
+    parts.push(shifted(&FUTEX_WAKE_OPS, (v >> 28) & 7, 28));
+    parts.push(Arg::Sym(format!("{}<<12", c_hex((v >> 12) & 0xfff)).into()));
+    parts.push(shifted(&FUTEX_WAKE_CMPS, (v >> 24) & 0xf, 24));
+    parts.push(Arg::Hex(v & 0xfff));
+    Arg::Or(parts)
 }
 
 /// The remaining-time argument: filled only when the sleep was interrupted.
@@ -159,7 +208,7 @@ fn nanosleep(d: &mut Dec<'_, '_>) {
     d.push(r);
 }
 
-const CLOCKS: Xlat = Xlat::dec(&[
+const CLOCKS: Xlat = Xlat::new(&[
     (0, "CLOCK_REALTIME"),
     (1, "CLOCK_MONOTONIC"),
     (2, "CLOCK_PROCESS_CPUTIME_ID"),
@@ -177,8 +226,8 @@ const TIMER_FLAGS: Xlat = Xlat::new(&[(1, "TIMER_ABSTIME")]);
 
 fn clock_nanosleep(d: &mut Dec<'_, '_>) {
     if d.entering() {
-        d.push(CLOCKS.sym(d.arg(0)));
-        d.push(TIMER_FLAGS.flags(d.arg(1)));
+        d.push(CLOCKS.sym(d.arg32(0)));
+        d.push(TIMER_FLAGS.flags(d.arg32(1)));
         let t = timespec(d, d.arg(2));
         d.push(t);
         d.defer();
@@ -190,7 +239,7 @@ fn clock_nanosleep(d: &mut Dec<'_, '_>) {
 
 fn clock_gettime(d: &mut Dec<'_, '_>) {
     if d.entering() {
-        d.push(CLOCKS.sym(d.arg(0)));
+        d.push(CLOCKS.sym(d.arg32(0)));
         d.defer();
         return;
     }
@@ -272,7 +321,7 @@ fn uname(d: &mut Dec<'_, '_>) {
     d.push(a);
 }
 
-const RLIMITS: Xlat = Xlat::dec(&[
+const RLIMITS: Xlat = Xlat::new(&[
     (0, "RLIMIT_CPU"),
     (1, "RLIMIT_FSIZE"),
     (2, "RLIMIT_DATA"),
@@ -316,7 +365,7 @@ fn prlimit64(d: &mut Dec<'_, '_>) {
     if d.entering() {
         let p = d.int(d.arg(0));
         d.push(p);
-        d.push(RLIMITS.sym(d.arg(1)));
+        d.push(RLIMITS.sym(d.arg32(1)));
         let n = rlimit(d, d.arg(2));
         d.push(n);
         d.defer();
@@ -402,10 +451,10 @@ fn getrandom(d: &mut Dec<'_, '_>) {
     d.push(a);
     let n = d.ulong(d.arg(1));
     d.push(n);
-    d.push(GRND.flags(d.arg(2)));
+    d.push(GRND.flags(d.arg32(2)));
 }
 
-const PR_OPTIONS: Xlat = Xlat::dec(&[
+const PR_OPTIONS: Xlat = Xlat::new(&[
     (1, "PR_SET_PDEATHSIG"),
     (2, "PR_GET_PDEATHSIG"),
     (3, "PR_GET_DUMPABLE"),
@@ -427,7 +476,7 @@ const PR_OPTIONS: Xlat = Xlat::dec(&[
     (0x53564d41, "PR_SET_VMA"),
 ]);
 
-const DUMPABLE: Xlat = Xlat::dec(&[
+const DUMPABLE: Xlat = Xlat::new(&[
     (0, "SUID_DUMP_DISABLE"),
     (1, "SUID_DUMP_USER"),
     (2, "SUID_DUMP_ROOT"),
@@ -445,7 +494,7 @@ fn prctl(d: &mut Dec<'_, '_>) {
             }
             2 | 16 => d.defer(),
             3 | 7 | 21 | 37 | 39 | 42 => {}
-            4 => d.push(DUMPABLE.sym(d.arg(1))),
+            4 => d.push(DUMPABLE.sym(d.arg32(1))),
             8 | 23 | 24 | 36 => {
                 let v = d.ulong(d.arg(1));
                 d.push(v);

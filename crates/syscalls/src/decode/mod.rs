@@ -8,6 +8,7 @@ mod misc;
 mod net;
 mod process;
 mod signal;
+mod simple;
 mod vm;
 
 use std::borrow::Cow;
@@ -297,6 +298,18 @@ impl<'c, 'p> Dec<'c, 'p> {
         self.p.entry.args.get(i).copied().unwrap_or(0)
     }
 
+    /// The syscall's name (from the table; `syscall_0x..` when unknown).
+    pub fn name(&self) -> &str {
+        &self.p.call.name
+    }
+
+    /// An argument the C prototype declares `int` or `unsigned int`: only
+    /// the register's low half is the value (strace prints
+    /// `dup3(-1, -2, O_CLOEXEC)` for flags `0xdefaced00080000`).
+    pub fn arg32(&self, i: usize) -> u64 {
+        u64::from(self.arg(i) as u32)
+    }
+
     /// The table's argument count for this syscall (6 when unknown).
     pub fn nargs(&self) -> usize {
         table(self.ctx.arch)
@@ -564,6 +577,7 @@ pub(crate) fn decoder_for(name: &str) -> Option<Decoder> {
         .or_else(|| process::decoder(name))
         .or_else(|| signal::decoder(name))
         .or_else(|| misc::decoder(name))
+        .or_else(|| simple::decoder(name))
 }
 
 /// Names of the syscalls with a typed decoder (the rest print raw hex).

@@ -27,7 +27,7 @@ pub(super) fn decoder(name: &str) -> Option<Decoder> {
     })
 }
 
-const FAMILIES: Xlat = Xlat::dec(&[
+const FAMILIES: Xlat = Xlat::new(&[
     (0, "AF_UNSPEC"),
     (1, "AF_UNIX"),
     (2, "AF_INET"),
@@ -88,7 +88,7 @@ fn sock_type(v: u64) -> Arg {
         Some(n) => names.push(n.into()),
         None => rest |= v & 0xf,
     }
-    match SOCK_FLAGS.flags(v & !0xf) {
+    match SOCK_FLAGS.bits(v & !0xf) {
         Arg::Flags { names: n, rest: r } => {
             names.extend(n);
             rest |= r;
@@ -104,7 +104,7 @@ fn socket(d: &mut Dec<'_, '_>) {
         d.push(FAMILIES.sym(family));
         d.push(sock_type(d.arg(1)));
         d.push(if matches!(family, 2 | 10) {
-            IPPROTO.sym(d.arg(2))
+            IPPROTO.sym(d.arg32(2))
         } else {
             d.int(d.arg(2))
         });
@@ -301,7 +301,7 @@ fn accept(d: &mut Dec<'_, '_>) {
     }
     addr_and_len(d, 1, 2, 0);
     if d.nargs() > 3 {
-        d.push(SOCK_FLAGS.flags(d.arg(3)));
+        d.push(SOCK_FLAGS.flags(d.arg32(3)));
     }
     d.ret_fd();
 }
@@ -317,7 +317,7 @@ fn getsockname(d: &mut Dec<'_, '_>) {
     addr_and_len(d, 1, 2, 0);
 }
 
-const SOL: Xlat = Xlat::dec(&[
+const SOL: Xlat = Xlat::new(&[
     (0, "SOL_IP"),
     (1, "SOL_SOCKET"),
     (6, "SOL_TCP"),
@@ -325,7 +325,7 @@ const SOL: Xlat = Xlat::dec(&[
     (41, "SOL_IPV6"),
 ]);
 
-const SO: Xlat = Xlat::dec(&[
+const SO: Xlat = Xlat::new(&[
     (1, "SO_DEBUG"),
     (2, "SO_REUSEADDR"),
     (3, "SO_TYPE"),
@@ -346,7 +346,7 @@ const SO: Xlat = Xlat::dec(&[
     (39, "SO_DOMAIN"),
 ]);
 
-const TCP_OPTS: Xlat = Xlat::dec(&[
+const TCP_OPTS: Xlat = Xlat::new(&[
     (1, "TCP_NODELAY"),
     (2, "TCP_MAXSEG"),
     (3, "TCP_CORK"),
@@ -361,7 +361,7 @@ const TCP_OPTS: Xlat = Xlat::dec(&[
     (30, "TCP_FASTOPEN_CONNECT"),
 ]);
 
-const IPV6_OPTS: Xlat = Xlat::dec(&[(26, "IPV6_V6ONLY")]);
+const IPV6_OPTS: Xlat = Xlat::new(&[(26, "IPV6_V6ONLY")]);
 
 fn level_and_name(d: &mut Dec<'_, '_>) {
     let level = d.arg(1) as u32 as u64;
@@ -445,7 +445,7 @@ fn sendto(d: &mut Dec<'_, '_>) {
         let a = d.fd(d.arg(0));
         let b = d.buf(d.arg(1), d.arg(2));
         let n = d.ulong(d.arg(2));
-        d.extend([a, b, n, MSG_FLAGS.flags(d.arg(3))]);
+        d.extend([a, b, n, MSG_FLAGS.flags(d.arg32(3))]);
         let s = sockaddr(d, d.arg(4), d.arg(5));
         let l = d.int(d.arg(5));
         d.extend([s, l]);
@@ -466,7 +466,7 @@ fn recvfrom(d: &mut Dec<'_, '_>) {
         Arg::Ptr(d.arg(1))
     };
     let n = d.ulong(d.arg(2));
-    d.extend([b, n, MSG_FLAGS.flags(d.arg(3))]);
+    d.extend([b, n, MSG_FLAGS.flags(d.arg32(3))]);
     addr_and_len(d, 4, 5, 0);
 }
 
@@ -499,7 +499,7 @@ fn sendmsg(d: &mut Dec<'_, '_>) {
     if d.entering() {
         let a = d.fd(d.arg(0));
         let m = msghdr(d, d.arg(1), None);
-        d.extend([a, m, MSG_FLAGS.flags(d.arg(2))]);
+        d.extend([a, m, MSG_FLAGS.flags(d.arg32(2))]);
     }
 }
 
@@ -515,14 +515,14 @@ fn recvmsg(d: &mut Dec<'_, '_>) {
     } else {
         Arg::Ptr(d.arg(1))
     };
-    d.extend([m, MSG_FLAGS.flags(d.arg(2))]);
+    d.extend([m, MSG_FLAGS.flags(d.arg32(2))]);
 }
 
-const SHUT: Xlat = Xlat::dec(&[(0, "SHUT_RD"), (1, "SHUT_WR"), (2, "SHUT_RDWR")]);
+const SHUT: Xlat = Xlat::new(&[(0, "SHUT_RD"), (1, "SHUT_WR"), (2, "SHUT_RDWR")]);
 
 fn shutdown(d: &mut Dec<'_, '_>) {
     if d.entering() {
         let a = d.fd(d.arg(0));
-        d.extend([a, SHUT.sym(d.arg(1))]);
+        d.extend([a, SHUT.sym(d.arg32(1))]);
     }
 }

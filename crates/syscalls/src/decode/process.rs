@@ -56,7 +56,7 @@ const CLONE_FLAGS: Xlat = Xlat::new(&[
 /// clone's flags with the exit signal in the low byte: `CLONE_VM|SIGCHLD`.
 fn clone_flags(v: u64) -> Arg {
     let sig = v & 0xff;
-    match CLONE_FLAGS.flags(v & !0xff) {
+    match CLONE_FLAGS.bits(v & !0xff) {
         Arg::Flags { mut names, rest } => {
             if sig != 0 {
                 match signal_arg(sig) {
@@ -218,7 +218,7 @@ fn execveat(d: &mut Dec<'_, '_>) {
         d.push(p);
         d.push(a);
         d.push(e);
-        d.push(EXECVEAT_FLAGS.flags(d.arg(4)));
+        d.push(EXECVEAT_FLAGS.flags(d.arg32(4)));
     }
 }
 
@@ -282,6 +282,6 @@ fn wait4(d: &mut Dec<'_, '_>) {
         Arg::Ptr(addr)
     };
     d.push(status);
-    d.push(WAIT_OPTIONS.flags(d.arg(2)));
+    d.push(WAIT_OPTIONS.flags(d.arg32(2)));
     d.push(Arg::Ptr(d.arg(3)));
 }

@@ -90,11 +90,11 @@ fn rt_sigaction(d: &mut Dec<'_, '_>) {
     d.push(n);
 }
 
-const HOW: Xlat = Xlat::dec(&[(0, "SIG_BLOCK"), (1, "SIG_UNBLOCK"), (2, "SIG_SETMASK")]);
+const HOW: Xlat = Xlat::new(&[(0, "SIG_BLOCK"), (1, "SIG_UNBLOCK"), (2, "SIG_SETMASK")]);
 
 fn rt_sigprocmask(d: &mut Dec<'_, '_>) {
     if d.entering() {
-        d.push(HOW.sym(d.arg(0)));
+        d.push(HOW.sym(d.arg32(0)));
         let s = sigset_at(d, d.arg(1), d.arg(3));
         d.push(s);
         d.defer();
@@ -165,7 +165,7 @@ fn kill(d: &mut Dec<'_, '_>) {
     if d.entering() {
         let p = d.int(d.arg(0));
         d.push(p);
-        d.push(sig_or_zero(d.arg(1)));
+        d.push(sig_or_zero(d.arg32(1)));
     }
 }
 
@@ -183,6 +183,6 @@ fn tgkill(d: &mut Dec<'_, '_>) {
         let b = d.int(d.arg(1));
         d.push(a);
         d.push(b);
-        d.push(sig_or_zero(d.arg(2)));
+        d.push(sig_or_zero(d.arg32(2)));
     }
 }

@@ -58,7 +58,7 @@ fn map_flags(v: u64) -> Arg {
     let mut names = vec![MAP_TYPE
         .name(v & 0xf)
         .map_or_else(|| format!("{:#x}", v & 0xf).into(), Cow::Borrowed)];
-    match MAP_FLAGS.flags(v & !0xf) {
+    match MAP_FLAGS.bits(v & !0xf) {
         Arg::Flags { names: n, rest } => {
             names.extend(n);
             Arg::Flags { names, rest }
@@ -111,7 +111,7 @@ fn brk(d: &mut Dec<'_, '_>) {
     }
 }
 
-const ADVICE: Xlat = Xlat::dec(&[
+const ADVICE: Xlat = Xlat::new(&[
     (0, "MADV_NORMAL"),
     (1, "MADV_RANDOM"),
     (2, "MADV_SEQUENTIAL"),
@@ -144,7 +144,7 @@ fn madvise(d: &mut Dec<'_, '_>) {
         d.push(Arg::Ptr(d.arg(0)));
         let len = d.ulong(d.arg(1));
         d.push(len);
-        d.push(ADVICE.sym(d.arg(2)));
+        d.push(ADVICE.sym(d.arg32(2)));
     }
 }
 
