@@ -132,6 +132,16 @@ pub struct Session {
     /// Held at a breakpoint: its address.
     held_at: Option<u64>,
     seccomp: bool,
+    /// The ptrace options every tracee has.
+    options: i32,
+    /// Nothing more to report ([`Session::quiet`]): the seccomp filter is
+    /// suspended thread by thread where it is the process's only one.
+    quiet: bool,
+    /// Per process: whether its seccomp filters are ours alone, so that
+    /// suspending them changes nothing the program set up itself.
+    only_our_filter: HashMap<i32, bool>,
+    /// ptrace stops seen, reported or not.
+    stops: u64,
     mem: Option<File>,
     main_exit: Option<ExitKind>,
     info: sys::SyscallInfo,
@@ -164,6 +174,10 @@ impl Session {
         }
         stop::seize_child(pid, opts)?;
         let mut s = Session {
+            options: opts,
+            quiet: false,
+            only_our_filter: HashMap::new(),
+            stops: 0,
             main_pid: pid,
             tracees: HashMap::new(),
             breakpoints: HashMap::new(),
@@ -232,6 +246,35 @@ impl Session {
         }
         self.removed.extend(self.breakpoints.keys());
         self.breakpoints.clear();
+    }
+
+    /// Nothing more will be asked of this run (the call is captured): let
+    /// the command go to its end without stops. Each thread, at its next
+    /// seccomp stop, gets `PTRACE_O_SUSPEND_SECCOMP` when the process's
+    /// seccomp filters are ours alone (`Seccomp_filters: 1` in
+    /// /proc/PID/status); threads and children it starts later inherit
+    /// the option. A program with filters of its own keeps them and its
+    /// stops. Suspending needs CAP_SYS_ADMIN; without it nothing changes.
+    pub fn quiet(&mut self) {
+        self.quiet = self.seccomp;
+    }
+
+    /// How many times a thread of the command stopped for the tracer,
+    /// reported or not: what tracing cost the program.
+    pub fn stops(&self) -> u64 {
+        self.stops
+    }
+
+    /// Suspends seccomp for a tracee stopped at a syscall, when that is
+    /// invisible to the program (see [`Session::quiet`]).
+    fn suspend_seccomp(&mut self, tid: i32, pid: i32) {
+        let ours = *self.only_our_filter.entry(pid).or_insert_with(|| {
+            crate::proc::status_field(pid, "Seccomp_filters").as_deref() == Some("1")
+        });
+        if ours && sys::set_options(tid, self.options | sys::O_SUSPEND_SECCOMP).is_err() {
+            // No CAP_SYS_ADMIN: keep stopping as before, without retrying.
+            self.quiet = false;
+        }
     }
 
     /// Reports the syscall exit of `tid` (held at its entry).
@@ -333,6 +376,7 @@ impl Session {
                 Next::Nothing => {}
                 Next::Ended { tid, how } => self.ended(tid, how)?,
                 Next::Stopped { tid, stop } => {
+                    self.stops += 1;
                     if let Some(stop) = self.stopped(tid, stop)? {
                         return Ok(stop);
                     }
@@ -366,7 +410,13 @@ impl Session {
             want_exit: false,
         });
         let startup = t.startup;
-        if t.pid != main {
+        let pid = t.pid;
+        if self.quiet && matches!(stop, stop::Stop::Syscall) && !t.want_exit {
+            self.suspend_seccomp(tid, pid);
+            self.resume(tid, 0);
+            return Ok(None);
+        }
+        if pid != main {
             let pid = t.pid;
             self.child_stopped(tid, pid, stop)?;
             return Ok(None);

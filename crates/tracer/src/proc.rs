@@ -6,11 +6,16 @@ use std::path::PathBuf;
 
 /// Thread group id of `tid` (the `Tgid:` line of `/proc/TID/status`).
 pub fn thread_group_of(tid: i32) -> Option<i32> {
-    let status = std::fs::read_to_string(format!("/proc/{tid}/status")).ok()?;
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("Tgid:"))
-        .and_then(|v| v.trim().parse().ok())
+    status_field(tid, "Tgid")?.parse().ok()
+}
+
+/// The value of one `Name:` line of `/proc/ID/status`, trimmed.
+pub fn status_field(id: i32, name: &str) -> Option<String> {
+    let status = std::fs::read_to_string(format!("/proc/{id}/status")).ok()?;
+    status.lines().find_map(|l| {
+        let (key, value) = l.split_once(':')?;
+        (key == name).then(|| value.trim().to_string())
+    })
 }
 
 /// The thread ids of process `pid`, sorted (`/proc/PID/task`).

@@ -263,6 +263,7 @@ impl<'p> Runner<'p> {
                     };
                     if self.done {
                         s.remove_all();
+                        s.quiet();
                     } else if counted && self.captured.is_none() {
                         self.arm_after(s, pc)?;
                     }
@@ -297,6 +298,7 @@ impl<'p> Runner<'p> {
                             if !wait_exitsyscall {
                                 self.done = true;
                                 s.remove_all();
+                                s.quiet();
                             }
                         }
                     }

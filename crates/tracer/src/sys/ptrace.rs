@@ -21,6 +21,7 @@ pub(crate) const O_TRACEEXEC: i32 = 0x10;
 pub(crate) const O_TRACEEXIT: i32 = 0x40;
 pub(crate) const O_TRACESECCOMP: i32 = 0x80;
 pub(crate) const O_EXITKILL: i32 = 0x0010_0000;
+pub(crate) const O_SUSPEND_SECCOMP: i32 = 0x0020_0000;
 
 pub(crate) const SYSCALL_INFO_ENTRY: u8 = 1;
 pub(crate) const SYSCALL_INFO_EXIT: u8 = 2;
@@ -80,6 +81,11 @@ fn request(req: libc::c_uint, tid: i32, addr: usize, data: usize) -> Result<(), 
 
 pub(crate) fn seize(tid: i32, options: i32) -> Result<(), i32> {
     request(libc::PTRACE_SEIZE, tid, 0, options as usize)
+}
+
+/// Replaces a stopped tracee's ptrace options.
+pub(crate) fn set_options(tid: i32, options: i32) -> Result<(), i32> {
+    request(libc::PTRACE_SETOPTIONS, tid, 0, options as usize)
 }
 
 pub(crate) fn interrupt(tid: i32) -> Result<(), i32> {
