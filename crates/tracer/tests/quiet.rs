@@ -24,7 +24,7 @@ fn build() -> PathBuf {
 
 /// Runs the program, quiet after its first getppid: (stops after that
 /// point, the filter count it saw, how it ended).
-fn run(prog: &PathBuf, mode: &str) -> (u64, String, Option<ExitKind>) {
+fn run(prog: &std::path::Path, mode: &str) -> (u64, String, Option<ExitKind>) {
     let report = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("quiet-{mode}.txt"));
     let _ = std::fs::remove_file(&report);
     let args = [report.clone().into_os_string(), OsString::from(mode)];
