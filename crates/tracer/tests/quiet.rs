@@ -33,11 +33,11 @@ fn run(prog: &std::path::Path, mode: &str) -> (u64, String, Option<ExitKind>) {
     let mut at_quiet = None;
     let how = loop {
         match s.advance().expect("advance") {
-            Stop::SyscallEntry { entry, .. } if entry.nr == u64::from(GETPPID) => {
-                if at_quiet.is_none() {
-                    at_quiet = Some(s.stops());
-                    s.quiet();
-                }
+            Stop::SyscallEntry { entry, .. }
+                if entry.nr == u64::from(GETPPID) && at_quiet.is_none() =>
+            {
+                at_quiet = Some(s.stops());
+                s.quiet();
             }
             Stop::Finished(how) => break how,
             _ => {}
