@@ -84,7 +84,7 @@ def main():
         text = secs[".text"]
         for i in range(16):
             at = i * len(text) // 16
-            put("disasm", f"{name}-{i}", text[at:at + 128])
+            put("disasm", f"{name}-{i}", text[at:at + 64])
         put("container_buildinfo", name, data)
         put("pclntab", name, b"\1" + data)
         put("pclntab", name + "-table", b"\0" + secs[".gopclntab"])
