@@ -7,7 +7,13 @@ use libfuzzer_sys::fuzz_target;
 
 fn exercise(t: &Pclntab<'_>, probes: &[u8]) {
     for f in t.funcs().take(64) {
-        let _ = (f.name(), f.entry_position(), f.frame_size(), f.abi(), f.is_asm());
+        let _ = (
+            f.name(),
+            f.entry_position(),
+            f.frame_size(),
+            f.abi(),
+            f.is_asm(),
+        );
         let _ = f.frames(f.entry() + f.size() / 2);
         let _ = (f.record(), f.body_len(), f.pc_tables().count());
         let _ = f.funcdata_addrs().count();
@@ -21,7 +27,12 @@ fn exercise(t: &Pclntab<'_>, probes: &[u8]) {
         let pc = 0x40_1000 + u64::from(off % 0x10_0000);
         let _ = t.frames_at(pc);
         if let Some(f) = t.func_at(pc) {
-            let _ = (f.file_line(pc), f.sp_delta(pc), f.pcdata(2, pc), f.funcdata(3));
+            let _ = (
+                f.file_line(pc),
+                f.sp_delta(pc),
+                f.pcdata(2, pc),
+                f.funcdata(3),
+            );
         }
     }
 }

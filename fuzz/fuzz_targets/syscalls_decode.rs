@@ -16,7 +16,11 @@ fuzz_target!(|data: &[u8]| {
     if data.len() < 72 {
         return;
     }
-    let arch = if data[0] & 1 == 0 { Arch::Amd64 } else { Arch::Arm64 };
+    let arch = if data[0] & 1 == 0 {
+        Arch::Amd64
+    } else {
+        Arch::Arm64
+    };
     let nr = u64_at(data, 1) % 512;
     // Point some arguments into the fuzzed memory region so decoders
     // follow pointers into arbitrary bytes.
@@ -24,7 +28,11 @@ fuzz_target!(|data: &[u8]| {
     let mut args = [0u64; 6];
     for (i, a) in args.iter_mut().enumerate() {
         let v = u64_at(data, 2 + i);
-        *a = if v & 1 == 0 { base + (v >> 1) % 256 } else { v >> 1 };
+        *a = if v & 1 == 0 {
+            base + (v >> 1) % 256
+        } else {
+            v >> 1
+        };
     }
     let ret = u64_at(data, 8) as i64;
     let mut mem = FakeMemory::new();
@@ -38,7 +46,11 @@ fuzz_target!(|data: &[u8]| {
         arch,
         mem: &mem,
         opts: &opts,
-        fd_path: if data[3] & 1 == 1 { Some(&fd_path) } else { None },
+        fd_path: if data[3] & 1 == 1 {
+            Some(&fd_path)
+        } else {
+            None
+        },
     };
     let pending = decode_entry(&ctx, &Entry { nr, args, sp: base });
     let mut p = Printer::new(LineOptions::default());

@@ -361,11 +361,13 @@ impl<'a> Func<'a> {
     /// each pcdata table), absent ones left out.
     pub fn pc_tables(&self) -> impl Iterator<Item = u32> + '_ {
         let f = &self.tab.fields;
-        let pcdata = (0..self.npcdata() as usize).map(|k| f.pcdata + 4 * k);
+        // A corrupt count may be 2^32: stop at the record's end, not the count.
+        let pcdata = (0..self.npcdata() as usize)
+            .map_while(|k| self.u32_field(f.pcdata.checked_add(4 * k)?));
         [f.pcsp, f.pcfile, f.pcln]
             .into_iter()
-            .chain(pcdata)
             .filter_map(|field| self.u32_field(field))
+            .chain(pcdata)
             .filter(|&off| off != 0)
     }
 

@@ -99,6 +99,13 @@ pub use prog::KNOWN_STACKS;
 pub use thread::EventThread;
 pub use trace::EbpfTracer;
 
+/// The thread a ring-buffer syscall record describes (registers, captured
+/// memory, stack image), built exactly as the reader builds it; `None` for
+/// a record too short for its header or frames. Public for the fuzz target.
+pub fn parse_syscall_record(rec: &[u8]) -> Option<EventThread> {
+    record::parse_syscall(rec).map(|r| r.thread)
+}
+
 /// What to trace and what to capture.
 #[derive(Debug, Clone)]
 pub struct Options {

@@ -162,7 +162,9 @@ pub(super) fn stack_image(
     let records: Vec<(u64, u64, u64)> = frames
         .chunks_exact(prog::FRAME)
         .map(|f| (u64_field(f, 0), u64_field(f, 8), u64_field(f, 16)))
-        .filter(|&(fp, _, _)| fp >= sp && fp - sp < MAX_IMAGE)
+        // A record at the top of the address space would wrap the
+        // image's end below its own slot.
+        .filter(|&(fp, _, _)| fp >= sp && fp - sp < MAX_IMAGE && fp.checked_add(16).is_some())
         .collect();
     for &(fp, _, _) in &records {
         end = end.max(fp + 16);
