@@ -15,11 +15,8 @@
 //! Everything works on borrowed bytes, usually a [`MappedFile`]; nothing
 //! here runs the binary or does I/O beyond opening and mapping the file.
 //! Fixed-width reads go through [`bytes`], the project's one reader.
-//!
-//! `unsafe` is denied here: the one exception is the `mmap` call in
-//! [`mod@file`], which says why it is sound.
 #![deny(missing_docs)]
-#![deny(unsafe_code)]
+#![forbid(unsafe_code)]
 
 pub mod buildinfo;
 pub mod bytes;
