@@ -34,6 +34,37 @@ pub(crate) fn is_runtime_frame(function: &str) -> bool {
     is_runtime_package(pkg) || pkg.starts_with("internal/") || pkg == "sync"
 }
 
+/// Where a goroutine's chain starts in its stack, outermost frame first:
+/// `main.main`, else the first frame outside the runtime; with
+/// `runtime_goroutine`, a goroutine of the runtime itself starts at the
+/// function it was started in (past `goexit` and the thread start-up).
+pub(crate) fn chain_start(outer_first: &[&model::Frame], runtime_goroutine: bool) -> Option<usize> {
+    outer_first
+        .iter()
+        .position(|f| f.function == "main.main")
+        .or_else(|| {
+            outer_first
+                .iter()
+                .position(|f| !is_runtime_frame(&f.function))
+        })
+        .or_else(|| {
+            runtime_goroutine
+                .then(|| {
+                    outer_first.iter().position(|f| {
+                        !matches!(
+                            f.function.as_str(),
+                            "runtime.goexit"
+                                | "runtime.mstart"
+                                | "runtime.mstart0"
+                                | "runtime.mstart1"
+                                | "runtime.rt0_go"
+                        )
+                    })
+                })
+                .flatten()
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -173,25 +173,9 @@ impl Session {
             opts |= O_TRACESECCOMP;
         }
         stop::seize_child(pid, opts)?;
-        let mut s = Session {
-            options: opts,
-            quiet: false,
-            only_our_filter: HashMap::new(),
-            stops: 0,
-            main_pid: pid,
-            tracees: HashMap::new(),
-            breakpoints: HashMap::new(),
-            steps: HashMap::new(),
-            removed: std::collections::HashSet::new(),
-            held: None,
-            held_at: None,
-            seccomp: filter.is_some(),
-            mem: None,
-            main_exit: None,
-            info: sys::SyscallInfo::default(),
-            program: program.to_string_lossy().into_owned(),
-            error_fd: Some(child.error_read),
-        };
+        let mut s = Session::new(pid, opts, filter.is_some());
+        s.program = program.to_string_lossy().into_owned();
+        s.error_fd = Some(child.error_read);
         s.tracees.insert(
             pid,
             Tracee {
@@ -204,6 +188,30 @@ impl Session {
         s.resume(pid, 0);
         spawn::release(child.sync_write);
         Ok(s)
+    }
+
+    /// A session over process `pid` with no tracee yet, its tracees set
+    /// up with `options`.
+    fn new(pid: i32, options: i32, seccomp: bool) -> Session {
+        Session {
+            main_pid: pid,
+            tracees: HashMap::new(),
+            breakpoints: HashMap::new(),
+            steps: HashMap::new(),
+            removed: std::collections::HashSet::new(),
+            held: None,
+            held_at: None,
+            seccomp,
+            options,
+            quiet: false,
+            only_our_filter: HashMap::new(),
+            stops: 0,
+            mem: None,
+            main_exit: None,
+            info: sys::SyscallInfo::default(),
+            program: String::new(),
+            error_fd: None,
+        }
     }
 
     /// The command's process id.

@@ -7,7 +7,6 @@
 //! frame's function, the static graph's tail jumps from that target to it
 //! are put back as hops.
 
-use crate::frames::is_runtime_frame;
 use analysis::graph::Via;
 use analysis::Analysis;
 use disasm::{Flow, Syntax};
@@ -29,27 +28,7 @@ pub(crate) fn from_stack(
     site: u64,
 ) -> Option<analysis::Path> {
     let outer_first: Vec<&model::Frame> = stack.iter().rev().collect();
-    let start = outer_first
-        .iter()
-        .position(|f| f.function == "main.main")
-        .or_else(|| {
-            outer_first
-                .iter()
-                .position(|f| !is_runtime_frame(&f.function))
-        })
-        // A runtime goroutine: from the function it was started in.
-        .or_else(|| {
-            outer_first.iter().position(|f| {
-                !matches!(
-                    f.function.as_str(),
-                    "runtime.goexit"
-                        | "runtime.mstart"
-                        | "runtime.mstart0"
-                        | "runtime.mstart1"
-                        | "runtime.rt0_go"
-                )
-            })
-        })?;
+    let start = crate::frames::chain_start(&outer_first, true)?;
     let frames = &outer_first[start..];
     let mut hops: Vec<analysis::Hop> = Vec::new();
     for (i, f) in frames.iter().enumerate() {

@@ -4,7 +4,6 @@
 //! around it.
 
 use super::runner::Captured;
-use crate::frames::is_runtime_frame;
 use analysis::Analysis;
 use disasm::Syntax;
 use gobin::GoBinary;
@@ -138,14 +137,7 @@ pub(crate) fn stack_hops(
     bias: u64,
 ) -> Vec<PathHop> {
     let outer_first: Vec<&model::Frame> = stack.iter().rev().collect();
-    let start = outer_first
-        .iter()
-        .position(|f| f.function == "main.main")
-        .or_else(|| {
-            outer_first
-                .iter()
-                .position(|f| !is_runtime_frame(&f.function))
-        });
+    let start = crate::frames::chain_start(&outer_first, false);
     let Some(start) = start else {
         return Vec::new();
     };

@@ -7,7 +7,6 @@ use super::{set_pc, Session, Tracee};
 use crate::stop::{self, Next};
 use crate::sys::{self, O_TRACECLONE, O_TRACEEXEC, O_TRACEFORK, O_TRACESYSGOOD, O_TRACEVFORK};
 use crate::Error;
-use std::collections::HashMap;
 
 impl Session {
     /// Seizes process `pid` and all its threads (threads born meanwhile
@@ -15,25 +14,7 @@ impl Session {
     /// [`super::Stop::Exec`] comes: plant breakpoints right away.
     pub fn attach(pid: i32) -> Result<Session, Error> {
         let opts = O_TRACESYSGOOD | O_TRACEEXEC | O_TRACECLONE | O_TRACEFORK | O_TRACEVFORK;
-        let mut s = Session {
-            main_pid: pid,
-            tracees: HashMap::new(),
-            breakpoints: HashMap::new(),
-            steps: HashMap::new(),
-            removed: std::collections::HashSet::new(),
-            held: None,
-            held_at: None,
-            seccomp: false,
-            options: opts,
-            quiet: false,
-            only_our_filter: HashMap::new(),
-            stops: 0,
-            mem: None,
-            main_exit: None,
-            info: sys::SyscallInfo::default(),
-            program: String::new(),
-            error_fd: None,
-        };
+        let mut s = Session::new(pid, opts, false);
         for _ in 0..1000 {
             let tids =
                 crate::proc::threads_of(pid).map_err(|source| Error::Attach { pid, source })?;
